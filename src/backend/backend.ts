@@ -1,0 +1,174 @@
+/**
+ * The Backend interface: everything an op needs from a device. Small on purpose: elementwise
+ * maps, broadcasting binaries, reductions, matmul, data movement, and the named fused kernels
+ * of the hot path (batch normalization, optimizer updates). Layouts are always row-major and
+ * contiguous; shapes are validated by the ops before they reach a backend.
+ *
+ * A backend owns opaque data handles. Handles are created by `upload` or by a kernel, read by
+ * `read`, and released by `free`; the engine counts references, so a backend never sees a
+ * handle freed twice.
+ */
+import type { Shape } from '../core/shape.js';
+
+/** An opaque piece of device memory holding float32 values (or float64 on the CPU reference). */
+export type DataHandle = { readonly __brand?: 'DataHandle' } & object;
+
+/** A handle with the shape it is read as. */
+export interface TensorInfo {
+  readonly handle: DataHandle;
+  readonly shape: Shape;
+}
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'square' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'relu' | 'sigmoid' | 'tanh'
+  | 'reciprocal' | 'sign' | 'step';
+export const UNARY_OPS: readonly UnaryOp[] = [
+  'neg', 'abs', 'square', 'sqrt', 'rsqrt', 'exp', 'log', 'relu', 'sigmoid', 'tanh', 'reciprocal', 'sign', 'step',
+];
+
+/** Comparisons return 1 or 0 as float32. */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow'
+  | 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal';
+export const BINARY_OPS: readonly BinaryOp[] = [
+  'add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal',
+];
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/** Options of the batch-normalization kernels; `axis` is already normalized (0 <= axis < rank). */
+export interface BatchNormParams {
+  readonly axis: number;
+  readonly epsilon: number;
+}
+
+/** How the training forward updates the moving statistics (Keras momentum convention). */
+export interface MovingUpdate {
+  /** Updated in place: `m = momentum * m + (1 - momentum) * batchMean`. */
+  readonly mean: DataHandle;
+  /** Updated in place with the biased or unbiased (n / (n - 1)) batch variance. */
+  readonly variance: DataHandle;
+  readonly momentum: number;
+  readonly correction: 'biased' | 'unbiased';
+  /**
+   * A 1-element flag handle. When the batch statistics are not finite, the moving statistics
+   * are left as they were and flag[0] is set to 1 (it is never cleared by a kernel).
+   */
+  readonly flag: DataHandle;
+}
+
+/** What a training-mode forward leaves for the backward pass and the caller. */
+export interface BatchNormTrainResult {
+  /** Normalized output, same shape as x. */
+  readonly y: DataHandle;
+  /** Batch mean per channel, [C]. */
+  readonly mean: DataHandle;
+  /** Biased batch variance per channel, [C]. */
+  readonly variance: DataHandle;
+  /** 1 / sqrt(variance + epsilon) per channel, [C]. */
+  readonly invStd: DataHandle;
+}
+
+export interface BatchNormGradResult {
+  readonly dx: DataHandle;
+  /** sum(dy * xhat) per channel, [C]. */
+  readonly dgamma: DataHandle;
+  /** sum(dy) per channel, [C]. */
+  readonly dbeta: DataHandle;
+}
+
+/** Hyper-parameters of the fused optimizer kernels (Keras 3 formulas, SEMANTICS.md section 6). */
+export type OptimizerUpdate =
+  | { readonly kind: 'sgd'; readonly learningRate: number; readonly momentum: number }
+  | { readonly kind: 'rmsprop'; readonly learningRate: number; readonly rho: number; readonly epsilon: number }
+  | {
+      readonly kind: 'adam'; readonly learningRate: number; readonly beta1: number; readonly beta2: number;
+      readonly epsilon: number; /** 1-based step count. */ readonly step: number;
+    };
+
+export interface Backend {
+  readonly name: 'cpu' | 'webgpu';
+  /** Human-readable description of the device (adapter vendor/architecture on WebGPU). */
+  readonly description: string;
+
+  /** Copies values to a new handle of `values.length` elements. */
+  upload(values: Float32Array | Float64Array): DataHandle;
+  /** Reads a handle back (the only GPU -> CPU transfer). */
+  read(handle: DataHandle, size: number): Promise<Float32Array>;
+  /** Releases a handle; its memory may be reused. */
+  free(handle: DataHandle): void;
+  /** New handle with `size` copies of `value`. */
+  fill(size: number, value: number): DataHandle;
+  /** Copy of `size` elements of a handle. */
+  copy(x: DataHandle, size: number): DataHandle;
+  /**
+   * Overwrites `dst` with `src` (same size), in place. With a `guard` (1-element flag handle),
+   * the copy happens on the device only when guard[0] == 0, with no readback.
+   */
+  assign(dst: DataHandle, src: DataHandle, size: number, guard?: DataHandle): void;
+  /** Sets flag[0] = 1 when any of the `size` values of x is NaN or +-Inf (never clears it). */
+  checkFinite(x: DataHandle, size: number, flag: DataHandle): void;
+  /** Number of device buffers alive (pooled ones excluded); 0 on the CPU. */
+  bufferCount(): number;
+  /** Submits pending work and resolves when the device has finished it. */
+  sync(): Promise<void>;
+
+  unary(op: UnaryOp, x: TensorInfo): DataHandle;
+  /** Broadcasting binary op; `outShape` is the broadcast shape of a and b. */
+  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle;
+  /** `cond != 0 ? a : b`, all three broadcast to `outShape`. */
+  where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle;
+  /** Reduces over `axes` (sorted, unique, may be empty); output holds the kept axes in order. */
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataHandle;
+  /** Index of the largest value along `axis` (first one on ties), as float32. */
+  argMax(x: TensorInfo, axis: number): DataHandle;
+  /**
+   * Batched matrix product. a: [...batchA, M, K] (or [..., K, M] when transposeA),
+   * b: [...batchB, K, N] (or [..., N, K]); batch dims broadcast to `outShape`'s leading dims.
+   */
+  matmul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, outShape: Shape): DataHandle;
+  /** Permutes axes: output axis i is input axis perm[i]. */
+  transpose(x: TensorInfo, perm: readonly number[]): DataHandle;
+  /** Contiguous sub-block starting at `begin` with extent `size`. */
+  slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): DataHandle;
+  /** Rows of x along axis 0 picked by `indices` (values in [0, x.shape[0])). */
+  gather(x: TensorInfo, indices: Int32Array): DataHandle;
+  /** Concatenation along `axis` of tensors equal in every other dimension. */
+  concat(xs: readonly TensorInfo[], axis: number, outShape: Shape): DataHandle;
+  /** One-hot rows: indices [N] -> [N, depth]; out-of-range indices give a zero row. */
+  oneHot(indices: TensorInfo, depth: number): DataHandle;
+
+  /**
+   * Training-mode batch normalization forward: batch statistics over every axis but
+   * `params.axis`, y = x * scale + shift with scale = gamma * invStd, shift = beta - mean * scale.
+   * gamma/beta null mean 1/0. When `moving` is given, the moving statistics are updated in place
+   * on the device, except when the batch statistics are not finite (then they are left alone).
+   */
+  batchNormTrain(
+    x: TensorInfo, params: BatchNormParams, gamma: DataHandle | null, beta: DataHandle | null,
+    moving: MovingUpdate | null,
+  ): BatchNormTrainResult;
+  /** Inference-mode batch normalization with given statistics: one elementwise pass. */
+  batchNormInfer(
+    x: TensorInfo, params: BatchNormParams, mean: DataHandle, variance: DataHandle,
+    gamma: DataHandle | null, beta: DataHandle | null,
+  ): DataHandle;
+  /** Backward of `batchNormTrain` (SEMANTICS.md section 7). */
+  batchNormGrad(
+    dy: TensorInfo, x: DataHandle, params: BatchNormParams, mean: DataHandle, invStd: DataHandle,
+    gamma: DataHandle | null,
+  ): BatchNormGradResult;
+
+  /**
+   * Applies one optimizer step in place: `weight` and the `slots` (sgd: [velocity],
+   * rmsprop: [meanSquare], adam: [m, v]) are updated from `grad`, all of `size` elements.
+   * With a `guard`, nothing is written when guard[0] != 0 (an earlier check found NaN/Inf).
+   */
+  optimizerStep(
+    update: OptimizerUpdate, weight: DataHandle, grad: DataHandle, slots: readonly DataHandle[], size: number,
+    guard?: DataHandle,
+  ): void;
+
+  /** Releases every device resource; the backend is unusable afterwards. */
+  dispose(): void;
+}
