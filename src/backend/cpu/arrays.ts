@@ -1,0 +1,42 @@
+/** The element arrays of the CPU backend: float32 by default, float64 for references. */
+import { stridesOf, type Shape } from '../../core/shape.js';
+
+export type Arr = Float32Array | Float64Array;
+
+/** A new zeroed array of the same element type as `like`. */
+export function alloc(like: Arr, size: number): Arr {
+  return like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+}
+
+/**
+ * Strides to read an input of shape `inShape` at the indices of `outShape` (numpy broadcasting:
+ * stride 0 on broadcast axes).
+ */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const inStrides = stridesOf(inShape);
+  const offset = outShape.length - inShape.length;
+  return outShape.map((d, i) => {
+    if (i < offset) return 0;
+    const di = inShape[i - offset];
+    return di === 1 && d !== 1 ? 0 : inStrides[i - offset];
+  });
+}
+
+/** Calls `visit(outIndex, offsets...)` for every element of `outShape`, in row-major order. */
+export function forEachIndex(outShape: Shape, strides: readonly (readonly number[])[], visit: (i: number, offs: number[]) => void): void {
+  const rank = outShape.length;
+  const idx = new Array<number>(rank).fill(0);
+  const offs = strides.map(() => 0);
+  let total = 1;
+  for (const d of outShape) total *= d;
+  for (let i = 0; i < total; i++) {
+    visit(i, offs);
+    for (let ax = rank - 1; ax >= 0; ax--) {
+      idx[ax]++;
+      for (let k = 0; k < strides.length; k++) offs[k] += strides[k][ax];
+      if (idx[ax] < outShape[ax]) break;
+      for (let k = 0; k < strides.length; k++) offs[k] -= strides[k][ax] * outShape[ax];
+      idx[ax] = 0;
+    }
+  }
+}

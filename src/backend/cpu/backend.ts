@@ -1,0 +1,165 @@
+/**
+ * The CPU backend: plain loops over typed arrays, the reference every WebGPU kernel is tested
+ * against. Float32 by default (same answers as the GPU up to rounding); `precision: 'float64'`
+ * gives the float64 reference used by the tests.
+ */
+import type { Shape } from '../../core/shape.js';
+import type {
+  Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle,
+  MovingUpdate, OptimizerUpdate, ReduceOp, TensorInfo, UnaryOp,
+} from '../backend.js';
+import type { Arr } from './arrays.js';
+import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
+import { binary, unary, where } from './elementwise.js';
+import { matmul } from './matmul.js';
+import { concat, gather, oneHot, slice, transpose } from './movement.js';
+import { optimizerStep } from './optimizer.js';
+import { argMax, reduce } from './reduce.js';
+
+export interface CpuOptions {
+  /** Element type of the stored values; 'float64' is for references and finite differences. */
+  readonly precision?: 'float32' | 'float64';
+}
+
+const arr = (h: DataHandle): Arr => h as Arr;
+const opt = (h: DataHandle | null): Arr | null => (h === null ? null : arr(h));
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  readonly description: string;
+  readonly precision: 'float32' | 'float64';
+
+  constructor(options: CpuOptions = {}) {
+    this.precision = options.precision ?? 'float32';
+    this.description = `cpu (${this.precision})`;
+  }
+
+  #make(size: number): Arr {
+    return this.precision === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  }
+
+  upload(values: Float32Array | Float64Array): DataHandle {
+    const out = this.#make(values.length);
+    out.set(values);
+    return out;
+  }
+
+  async read(handle: DataHandle, size: number): Promise<Float32Array> {
+    return Float32Array.from(arr(handle).subarray(0, size));
+  }
+
+  /** The stored values without rounding to float32 (float64 references). */
+  readExact(handle: DataHandle): Float64Array {
+    return Float64Array.from(arr(handle));
+  }
+
+  free(): void {}
+
+  fill(size: number, value: number): DataHandle {
+    return this.#make(size).fill(value);
+  }
+
+  copy(x: DataHandle, size: number): DataHandle {
+    return arr(x).slice(0, size);
+  }
+
+  assign(dst: DataHandle, src: DataHandle, size: number, guard?: DataHandle): void {
+    if (guard !== undefined && arr(guard)[0] !== 0) return;
+    arr(dst).set(arr(src).subarray(0, size));
+  }
+
+  checkFinite(x: DataHandle, size: number, flag: DataHandle): void {
+    const a = arr(x);
+    for (let i = 0; i < size; i++) {
+      if (!Number.isFinite(a[i])) {
+        arr(flag)[0] = 1;
+        return;
+      }
+    }
+  }
+
+  bufferCount(): number {
+    return 0;
+  }
+
+  async sync(): Promise<void> {}
+
+  unary(op: UnaryOp, x: TensorInfo): DataHandle {
+    return unary(op, arr(x.handle));
+  }
+
+  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle {
+    return binary(op, arr(a.handle), a.shape, arr(b.handle), b.shape, outShape);
+  }
+
+  where(c: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle {
+    return where(arr(c.handle), c.shape, arr(a.handle), a.shape, arr(b.handle), b.shape, outShape);
+  }
+
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataHandle {
+    return reduce(op, arr(x.handle), x.shape, axes);
+  }
+
+  argMax(x: TensorInfo, axis: number): DataHandle {
+    return argMax(arr(x.handle), x.shape, axis);
+  }
+
+  matmul(a: TensorInfo, b: TensorInfo, ta: boolean, tb: boolean, outShape: Shape): DataHandle {
+    return matmul(arr(a.handle), a.shape, arr(b.handle), b.shape, ta, tb, outShape);
+  }
+
+  transpose(x: TensorInfo, perm: readonly number[]): DataHandle {
+    return transpose(arr(x.handle), x.shape, perm);
+  }
+
+  slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): DataHandle {
+    return slice(arr(x.handle), x.shape, begin, size);
+  }
+
+  gather(x: TensorInfo, indices: Int32Array): DataHandle {
+    return gather(arr(x.handle), x.shape, indices);
+  }
+
+  concat(xs: readonly TensorInfo[], axis: number, outShape: Shape): DataHandle {
+    return concat(xs.map((x) => ({ data: arr(x.handle), shape: x.shape })), axis, outShape);
+  }
+
+  oneHot(indices: TensorInfo, depth: number): DataHandle {
+    return oneHot(arr(indices.handle), depth);
+  }
+
+  batchNormTrain(
+    x: TensorInfo, params: BatchNormParams, gamma: DataHandle | null, beta: DataHandle | null,
+    moving: MovingUpdate | null,
+  ): BatchNormTrainResult {
+    const m = moving && {
+      mean: arr(moving.mean), variance: arr(moving.variance), momentum: moving.momentum,
+      correction: moving.correction, flag: arr(moving.flag),
+    };
+    return batchNormTrainCpu(arr(x.handle), x.shape, params, opt(gamma), opt(beta), m);
+  }
+
+  batchNormInfer(
+    x: TensorInfo, params: BatchNormParams, mean: DataHandle, variance: DataHandle,
+    gamma: DataHandle | null, beta: DataHandle | null,
+  ): DataHandle {
+    return batchNormInferCpu(arr(x.handle), x.shape, params, arr(mean), arr(variance), opt(gamma), opt(beta));
+  }
+
+  batchNormGrad(
+    dy: TensorInfo, x: DataHandle, params: BatchNormParams, mean: DataHandle, invStd: DataHandle,
+    gamma: DataHandle | null,
+  ): BatchNormGradResult {
+    return batchNormGradCpu(arr(dy.handle), arr(x), dy.shape, params, arr(mean), arr(invStd), opt(gamma));
+  }
+
+  optimizerStep(
+    update: OptimizerUpdate, weight: DataHandle, grad: DataHandle, slots: readonly DataHandle[], _size: number,
+    guard?: DataHandle,
+  ): void {
+    if (guard !== undefined && arr(guard)[0] !== 0) return;
+    optimizerStep(update, arr(weight), arr(grad), slots.map(arr));
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,74 @@
+/** Choosing the backend: `init`, `getBackend`, `backendInfo`, `memory`. */
+import { engine } from '../core/engine.js';
+import { BackendError, ValueError } from '../core/errors.js';
+import type { Backend } from './backend.js';
+import { CpuBackend } from './cpu/backend.js';
+import { WebGpuBackend } from './webgpu/backend.js';
+
+engine.setDefaultFactory(() => new CpuBackend());
+
+export interface InitOptions {
+  /** 'auto' (default): WebGPU when an adapter is found, else the CPU, said once on the console. */
+  readonly backend?: 'auto' | 'webgpu' | 'cpu';
+  /** A GPU object to use instead of `navigator.gpu` (in Node: the `webgpu` package's `create([])`). */
+  readonly gpu?: GPU;
+}
+
+let warnedFallback = false;
+
+/**
+ * Selects the backend for the ops that follow. `'webgpu'` throws a BackendError when no adapter
+ * is found; it never falls back silently. Tensors made before stay on their own backend.
+ */
+export async function init(options: InitOptions = {}): Promise<'webgpu' | 'cpu'> {
+  const kind = options.backend ?? 'auto';
+  if (kind !== 'auto' && kind !== 'webgpu' && kind !== 'cpu') {
+    throw new ValueError(`init: backend must be 'auto', 'webgpu' or 'cpu', got '${String(kind)}'`);
+  }
+  let b: Backend;
+  if (kind === 'cpu') {
+    b = new CpuBackend();
+  } else {
+    try {
+      b = await WebGpuBackend.create(options.gpu);
+    } catch (e) {
+      if (kind === 'webgpu' || !(e instanceof BackendError)) throw e;
+      if (!warnedFallback) {
+        warnedFallback = true;
+        console.warn(`wgnn: no WebGPU available (${e.message}); using the CPU backend`);
+      }
+      b = new CpuBackend();
+    }
+  }
+  engine.setBackend(b);
+  return b.name;
+}
+
+/** The active backend's name. */
+export function getBackend(): 'webgpu' | 'cpu' {
+  return engine.backend.name;
+}
+
+export interface AdapterSummary {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+}
+
+/** The active backend and, on WebGPU, the adapter it runs on. */
+export function backendInfo(): { name: 'webgpu' | 'cpu'; description: string; adapter?: AdapterSummary } {
+  const b = engine.backend;
+  if (b instanceof WebGpuBackend) return { name: b.name, description: b.description, adapter: b.adapterInfo };
+  return { name: b.name, description: b.description };
+}
+
+/** Live tensors, their bytes, and device buffers in use (pooled free buffers excluded). */
+export function memory(): { numTensors: number; numBytes: number; numGpuBuffers: number } {
+  return { numTensors: engine.numTensors, numBytes: engine.numBytes, numGpuBuffers: engine.backend.bufferCount() };
+}
+
+/** Waits until the device has finished all submitted work. */
+export async function ready(): Promise<void> {
+  await engine.backend.sync();
+}

@@ -1,0 +1,19 @@
+/** wgnn: WebGPU tensors and Keras-exact batch normalization. Public API (re-exports only). */
+export { init, getBackend, backendInfo, memory, ready } from './backend/select.js';
+export type { InitOptions, AdapterSummary } from './backend/select.js';
+export { BackendError, NonFiniteError, ShapeError, ValueError } from './core/errors.js';
+export { Tensor, Variable } from './core/tensor.js';
+export type { NestedArray } from './core/tensor.js';
+export { tidy, keep, dispose } from './core/scope.js';
+export { tensor, scalar, fill, zeros, ones, randomNormal, randomUniform, variable } from './ops/creation.js';
+export type { RandomOptions } from './ops/creation.js';
+export {
+  add, sub, mul, div, maximum, minimum, pow, greater, greaterEqual, less, lessEqual, equal,
+  neg, abs, square, sqrt, rsqrt, exp, log, relu, sigmoid, tanh, reciprocal, sign, step, where,
+} from './ops/elementwise.js';
+export { sum, mean, max, min, moments, argMax } from './ops/reduce.js';
+export { matmul } from './ops/matmul.js';
+export { reshape, transpose, slice, gather, concat, oneHot, broadcastTo } from './ops/movement.js';
+export { batchNormTrain, batchNormInfer } from './ops/batchnorm.js';
+export type { BatchNormOptions, MovingStats } from './ops/batchnorm.js';
+export { grad, grads, valueAndGrads, variableGrads } from './autograd/grad.js';

@@ -1,0 +1,111 @@
+/**
+ * Elementwise ops, forward and backward side by side. Binary ops broadcast like numpy; their
+ * gradients are summed back over the broadcast axes (`unbroadcast`).
+ */
+import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { engine } from '../core/engine.js';
+import { broadcastShapes, broadcastedAxes, shapesEqual, type Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { asTensor, record, wrap, type TensorLike } from './op.js';
+import { reshape } from './movement.js';
+import { sum } from './reduce.js';
+
+type UnaryGrad = (dy: Tensor, x: Tensor, y: Tensor) => Tensor;
+type BinaryGrad = (dy: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
+
+function unaryOp(op: UnaryOp, grad: UnaryGrad | null) {
+  return (x: TensorLike): Tensor => {
+    const t = asTensor(x, op);
+    const y = wrap(engine.backend.unary(op, t.info), t.shape);
+    if (grad !== null) record(op, [t], [y], ([dy]) => [dy === null ? null : grad(dy, t, y)]);
+    return y;
+  };
+}
+
+/** Sums `dy` over the axes along which an input of `shape` was broadcast. */
+export function unbroadcast(dy: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(dy.shape, shape)) return dy;
+  return reshape(sum(dy, broadcastedAxes(shape, dy.shape)), shape);
+}
+
+function binaryOp(op: BinaryOp, grad: BinaryGrad | null) {
+  return (a: TensorLike, b: TensorLike): Tensor => {
+    const ta = asTensor(a, op, 'a');
+    const tb = asTensor(b, op, 'b');
+    const outShape = broadcastShapes(op, ta.shape, tb.shape);
+    const y = wrap(engine.backend.binary(op, ta.info, tb.info, outShape), outShape);
+    if (grad !== null) {
+      record(op, [ta, tb], [y], ([dy]) => {
+        if (dy === null) return [null, null];
+        const [ga, gb] = grad(dy, ta, tb, y);
+        return [ga && unbroadcast(ga, ta.shape), gb && unbroadcast(gb, tb.shape)];
+      });
+    }
+    if (typeof a === 'number') ta.dispose();
+    if (typeof b === 'number') tb.dispose();
+    return y;
+  };
+}
+
+/** a + b (broadcasting). */
+export const add = binaryOp('add', (dy) => [dy, dy]);
+/** a - b (broadcasting). */
+export const sub = binaryOp('sub', (dy) => [dy, neg(dy)]);
+/** a * b (broadcasting). */
+export const mul = binaryOp('mul', (dy, a, b) => [mul(dy, b), mul(dy, a)]);
+/** a / b (broadcasting). */
+export const div = binaryOp('div', (dy, a, b) => [div(dy, b), neg(div(mul(dy, a), square(b)))]);
+/** Elementwise larger value; the gradient goes to `a` where a >= b, else to `b`. */
+export const maximum = binaryOp('maximum', (dy, a, b) => {
+  const m = greaterEqual(a, b);
+  return [mul(dy, m), mul(dy, sub(1, m))];
+});
+/** Elementwise smaller value; the gradient goes to `a` where a <= b, else to `b`. */
+export const minimum = binaryOp('minimum', (dy, a, b) => {
+  const m = lessEqual(a, b);
+  return [mul(dy, m), mul(dy, sub(1, m))];
+});
+/** a ** b; the gradient to b uses log(a) and is taken where a > 0. */
+export const pow = binaryOp('pow', (dy, a, b, y) => [
+  mul(dy, mul(b, pow(a, sub(b, 1)))),
+  mul(dy, mul(y, log(where(greater(a, 0), a, 1)))),
+]);
+/** 1 where a > b, else 0 (no gradient). */
+export const greater = binaryOp('greater', null);
+export const greaterEqual = binaryOp('greaterEqual', null);
+export const less = binaryOp('less', null);
+export const lessEqual = binaryOp('lessEqual', null);
+export const equal = binaryOp('equal', null);
+
+export const neg = unaryOp('neg', (dy) => neg(dy));
+export const abs = unaryOp('abs', (dy, x) => mul(dy, sign(x)));
+export const square = unaryOp('square', (dy, x) => mul(dy, mul(x, 2)));
+export const sqrt = unaryOp('sqrt', (dy, _x, y) => div(dy, mul(y, 2)));
+/** 1 / sqrt(x). */
+export const rsqrt = unaryOp('rsqrt', (dy, x, y) => mul(dy, div(mul(y, -0.5), x)));
+export const exp = unaryOp('exp', (dy, _x, y) => mul(dy, y));
+export const log = unaryOp('log', (dy, x) => div(dy, x));
+export const relu = unaryOp('relu', (dy, x) => mul(dy, step(x)));
+export const sigmoid = unaryOp('sigmoid', (dy, _x, y) => mul(dy, mul(y, sub(1, y))));
+export const tanh = unaryOp('tanh', (dy, _x, y) => mul(dy, sub(1, square(y))));
+export const reciprocal = unaryOp('reciprocal', (dy, x) => neg(div(dy, square(x))));
+/** -1, 0 or 1 (no gradient). */
+export const sign = unaryOp('sign', null);
+/** 1 where x > 0, else 0 (no gradient): the derivative of relu. */
+export const step = unaryOp('step', null);
+
+/** `cond != 0 ? a : b`, broadcasting all three; gradients flow to a and b only. */
+export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  const c = asTensor(cond, 'where', 'cond');
+  const ta = asTensor(a, 'where', 'a');
+  const tb = asTensor(b, 'where', 'b');
+  const outShape = broadcastShapes('where', broadcastShapes('where', c.shape, ta.shape), tb.shape);
+  const y = wrap(engine.backend.where(c.info, ta.info, tb.info, outShape), outShape);
+  record('where', [c, ta, tb], [y], ([dy]) => {
+    if (dy === null) return [null, null, null];
+    const isB = equal(c, 0);
+    return [null, unbroadcast(mul(dy, sub(1, isB)), ta.shape), unbroadcast(mul(dy, isB), tb.shape)];
+  });
+  for (const [arg, t] of [[cond, c], [a, ta], [b, tb]] as const) if (typeof arg === 'number') t.dispose();
+  return y;
+}

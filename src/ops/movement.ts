@@ -1,0 +1,124 @@
+/** Shape and data movement: reshape (no copy), transpose, slice, gather, concat, oneHot, broadcastTo. */
+import { engine } from '../core/engine.js';
+import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { broadcastShapes, normAxis, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+import { add } from './elementwise.js';
+import { asTensor, record, wrap } from './op.js';
+
+/** Same data, new shape (one dimension may be -1). Shares memory: no copy. */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  const t = asTensor(x, 'reshape');
+  const known = shape.filter((d) => d !== -1);
+  const inferred = shape.length - known.length === 1 ? t.size / Math.max(sizeOf(known), 1) : undefined;
+  const out = shape.map((d) => (d === -1 ? (inferred as number) : d));
+  if (shape.filter((d) => d === -1).length > 1 || out.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(out) !== t.size) {
+    throw new ShapeError(`reshape: cannot reshape ${fmtShape(t.shape)} (${t.size} elements) to ${fmtShape(shape)}`);
+  }
+  const rec = t.record;
+  const y = new Tensor(rec, out);
+  record('reshape', [t], [y], ([dy]) => [dy && reshape(dy, t.shape)]);
+  return y;
+}
+
+/** Permutes axes (default: reverses them). */
+export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  const t = asTensor(x, 'transpose');
+  const p = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
+  if (p.length !== t.rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) {
+    throw new ShapeError(`transpose: perm [${p.join(',')}] is not a permutation of the ${t.rank} axes of ${fmtShape(t.shape)}`);
+  }
+  const y = wrap(engine.backend.transpose(t.info, p), p.map((a) => t.shape[a]));
+  const inverse = p.map((_, i) => p.indexOf(i));
+  record('transpose', [t], [y], ([dy]) => [dy && transpose(dy, inverse)]);
+  return y;
+}
+
+/** The block starting at `begin` with extent `size` (-1 = to the end). */
+export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+  const t = asTensor(x, 'slice');
+  const sz = t.shape.map((d, i) => (size?.[i] === undefined || size[i] === -1 ? d - (begin[i] ?? 0) : size[i]));
+  const b = t.shape.map((_, i) => begin[i] ?? 0);
+  if (b.some((v, i) => v < 0 || sz[i] < 0 || v + sz[i] > t.shape[i])) {
+    throw new ShapeError(`slice: begin [${b.join(',')}] size [${sz.join(',')}] is outside ${fmtShape(t.shape)}`);
+  }
+  const y = wrap(engine.backend.slice(t.info, b, sz), sz);
+  record('slice', [t], [y], ([dy]) => {
+    if (dy === null) return [null];
+    // Scatter back through a one-hot selection matrix would be heavy; pad with concat instead.
+    return [padSlice(dy, t.shape, b)];
+  });
+  return y;
+}
+
+function padSlice(dy: Tensor, shape: Shape, begin: readonly number[]): Tensor {
+  let g = dy;
+  for (let ax = 0; ax < shape.length; ax++) {
+    const before = begin[ax];
+    const after = shape[ax] - before - g.shape[ax];
+    const parts: Tensor[] = [];
+    if (before > 0) parts.push(zerosLike(g.shape.map((d, i) => (i === ax ? before : d))));
+    parts.push(g);
+    if (after > 0) parts.push(zerosLike(g.shape.map((d, i) => (i === ax ? after : d))));
+    if (parts.length > 1) g = concat(parts, ax);
+  }
+  return g;
+}
+
+function zerosLike(shape: Shape): Tensor {
+  return wrap(engine.backend.fill(sizeOf(shape), 0), shape);
+}
+
+/** Rows of `x` (axis 0) at `indices`. */
+export function gather(x: Tensor, indices: Int32Array | readonly number[]): Tensor {
+  const t = asTensor(x, 'gather');
+  if (t.rank === 0) throw new ShapeError('gather: cannot gather rows of a scalar');
+  const idx = Int32Array.from(indices);
+  const bad = idx.findIndex((i) => i < 0 || i >= t.shape[0]);
+  if (bad >= 0) throw new ValueError(`gather: index ${idx[bad]} is out of range for ${t.shape[0]} rows (shape ${fmtShape(t.shape)})`);
+  const y = wrap(engine.backend.gather(t.info, idx), [idx.length, ...t.shape.slice(1)]);
+  return y;
+}
+
+/** Joins tensors along `axis`; every other dimension must match. */
+export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+  if (xs.length === 0) throw new ValueError('concat: needs at least one tensor');
+  const ts = xs.map((x, i) => asTensor(x, 'concat', `xs[${i}]`));
+  const a = normAxis('concat', axis, ts[0].rank);
+  for (const t of ts) {
+    if (t.rank !== ts[0].rank || t.shape.some((d, i) => i !== a && d !== ts[0].shape[i])) {
+      throw new ShapeError(`concat: shapes ${ts.map((u) => fmtShape(u.shape)).join(', ')} differ outside axis ${axis}`);
+    }
+  }
+  const outShape = ts[0].shape.map((d, i) => (i === a ? ts.reduce((s, t) => s + t.shape[a], 0) : d));
+  const y = wrap(engine.backend.concat(ts.map((t) => t.info), a, outShape), outShape);
+  record('concat', ts, [y], ([dy]) => {
+    if (dy === null) return ts.map(() => null);
+    let at = 0;
+    return ts.map((t) => {
+      const begin = t.shape.map((_, i) => (i === a ? at : 0));
+      at += t.shape[a];
+      return slice(dy, begin, t.shape);
+    });
+  });
+  return y;
+}
+
+/** One-hot rows: integer-valued [N] -> [N, depth]. */
+export function oneHot(indices: Tensor, depth: number): Tensor {
+  const t = asTensor(indices, 'oneHot');
+  if (!Number.isInteger(depth) || depth <= 0) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
+  return wrap(engine.backend.oneHot(t.info, depth), [...t.shape, depth]);
+}
+
+/** Repeats `x` along size-1 (or missing leading) axes to `shape`. */
+export function broadcastTo(x: Tensor, shape: Shape): Tensor {
+  const t = asTensor(x, 'broadcastTo');
+  if (shapesEqual(t.shape, shape)) return t;
+  const out = broadcastShapes('broadcastTo', t.shape, shape);
+  if (!shapesEqual(out, shape)) throw new ShapeError(`broadcastTo: cannot broadcast ${fmtShape(t.shape)} to ${fmtShape(shape)}`);
+  const zero = zerosLike(shape);
+  const y = add(zero, t);
+  zero.dispose();
+  return y;
+}

@@ -1,0 +1,71 @@
+/** Reductions over any axes (sum, mean, max, min), moments and argMax. */
+import { engine } from '../core/engine.js';
+import { normAxes, normAxis, reducedShape, sizeOf } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { div, equal, mul, square, sub } from './elementwise.js';
+import { asTensor, record, wrap } from './op.js';
+import { broadcastTo, reshape } from './movement.js';
+
+type Axes = number | readonly number[];
+
+function reduceOp(op: 'sum' | 'max' | 'min', x: Tensor, axis: Axes | undefined, keepDims: boolean): Tensor {
+  const t = asTensor(x, op);
+  const axes = normAxes(op, axis, t.rank);
+  const raw = wrap(engine.backend.reduce(op, t.info, axes), reducedShape(t.shape, axes, false));
+  const kept = reducedShape(t.shape, axes, true);
+  const y = keepDims ? reshape(raw, kept) : raw;
+  if (keepDims) raw.dispose();
+  record(op, [t], [y], ([dy]) => {
+    if (dy === null) return [null];
+    const g = broadcastTo(reshape(dy, kept), t.shape);
+    if (op === 'sum') return [g];
+    // max/min: the gradient goes to every position equal to the extreme value.
+    const mask = equal(t, broadcastTo(reshape(y, kept), t.shape));
+    return [mul(g, mask)];
+  });
+  return y;
+}
+
+/** Sum over `axis` (all axes when omitted). */
+export function sum(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  return reduceOp('sum', x, axis, keepDims);
+}
+
+/** Largest value over `axis` (all axes when omitted); NaN propagates. */
+export function max(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  return reduceOp('max', x, axis, keepDims);
+}
+
+/** Smallest value over `axis` (all axes when omitted); NaN propagates. */
+export function min(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  return reduceOp('min', x, axis, keepDims);
+}
+
+/** Mean over `axis` (all axes when omitted). */
+export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
+  const t = asTensor(x, 'mean');
+  const axes = normAxes('mean', axis, t.rank);
+  const n = sizeOf(axes.map((a) => t.shape[a]));
+  return engine.tidy(() => div(sum(t, axes, keepDims), n));
+}
+
+/**
+ * Mean and biased variance over `axes`, computed in two passes (mean, then the mean of squared
+ * deviations), which stays accurate when the mean is large compared with the spread.
+ */
+export function moments(x: Tensor, axes?: Axes, keepDims = false): { mean: Tensor; variance: Tensor } {
+  return engine.tidy(() => {
+    const t = asTensor(x, 'moments');
+    const m = mean(t, axes, true);
+    const variance = mean(square(sub(t, m)), axes, keepDims);
+    const mOut = keepDims ? m : reshape(m, reducedShape(t.shape, normAxes('moments', axes, t.rank), false));
+    return { mean: mOut, variance };
+  });
+}
+
+/** Index of the largest value along `axis` (default -1), as float32; first index on ties. */
+export function argMax(x: Tensor, axis = -1): Tensor {
+  const t = asTensor(x, 'argMax');
+  const a = normAxis('argMax', axis, t.rank);
+  return wrap(engine.backend.argMax(t.info, a), reducedShape(t.shape, [a], false));
+}
