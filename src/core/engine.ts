@@ -41,6 +41,8 @@ class Engine {
   #paused = 0;
   numTensors = 0;
   numBytes = 0;
+  /** Tape nodes recorded so far (tests check that plain op calls record none). */
+  nodesRecorded = 0;
 
   /** Set once by the package root: how to make the default (CPU) backend on first use. */
   setDefaultFactory(make: () => Backend): void {
@@ -139,6 +141,7 @@ class Engine {
     for (const tape of this.#tapes) {
       if (node.inputs.some((x) => tape.live.has(x.id) || (tape.allTrainable && x.isTrainableVariable))) {
         tape.nodes.push(node);
+        this.nodesRecorded++;
         for (const o of node.outputs) tape.live.add(o.id);
         for (const x of node.inputs) tape.live.add(x.id);
       }
