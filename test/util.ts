@@ -165,10 +165,12 @@ export async function initProjectBackend(): Promise<void> {
     await wg.init({ backend });
   } catch (err) {
     if (!inject('allowNoGpu')) {
-      throw new Error(`[wgnn test] project ${inject('project')} needs a WebGPU adapter and found none ` +
-        `(set WGNN_ALLOW_NO_GPU=1 only on a machine without one): ${String(err)}`, { cause: err });
+      throw new Error(`[wgnn test] project ${inject('project')} could not start the webgpu backend ` +
+        '(a missing adapter is a failure; WGNN_ALLOW_NO_GPU=1 only on a machine without one): ' +
+        String(err), { cause: err });
     }
-    console.warn(`[wgnn test] WGNN_ALLOW_NO_GPU=1: ${inject('project')} runs on the CPU backend (${String(err)})`);
+    console.warn(`[wgnn test] WGNN_ALLOW_NO_GPU=1: ${inject('project')} runs on the CPU backend ` +
+      `because webgpu failed: ${String(err)}`);
     await wg.init({ backend: 'cpu' });
   }
 }
