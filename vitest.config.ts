@@ -134,6 +134,9 @@ export default mergeConfig(viteConfig, defineConfig({
           environment: 'node',
           include: [`${E2E}/*.test.ts`],
           env,
+          // e2e tests launch Chromium themselves: `chromium.launch(inject('chromiumLaunch'))`.
+          provide: { project: 'e2e', allowNoGpu, runId,
+            chromiumLaunch: { executablePath: CHROMIUM, args: CHROMIUM_ARGS } },
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -12,10 +12,12 @@ declare module 'vitest' {
   /** Values vitest.config.ts hands to each project (read with `inject`). */
   export interface ProvidedContext {
     backend: BackendName;
-    project: 'node-cpu' | 'node-webgpu' | 'chromium';
+    project: 'node-cpu' | 'node-webgpu' | 'chromium' | 'e2e';
     /** WGNN_ALLOW_NO_GPU=1 on the host: a webgpu project may fall back to the CPU. */
     allowNoGpu: boolean;
     runId: string;
+    /** e2e only: Playwright launch options for the system Chromium with WebGPU enabled. */
+    chromiumLaunch: { executablePath: string; args: string[] };
   }
   // Same type parameters as vitest's own declaration (declaration merging needs them identical).
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> {
