@@ -15,7 +15,13 @@ if (inject('backend') === 'webgpu') {
     throw new Error(`[wgnn test] ${inject('project')}: backend is webgpu but backendInfo() has no adapter`);
   }
   if (await firstInRun(`wgnn-adapter-${inject('runId')}-${inject('project')}`)) {
-    console.log(`[wgnn test] ${inject('project')}: ${JSON.stringify(info)}`);
+    // Fields picked one by one: a GPUAdapterInfo keeps them as getters, which JSON.stringify skips.
+    const a = info.adapter;
+    const adapter = a
+      ? { vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description }
+      : undefined;
+    console.log(`[wgnn test] ${inject('project')}: backend ${info.name} (${info.description}), ` +
+      `adapter ${JSON.stringify(adapter)}`);
   }
 }
 
