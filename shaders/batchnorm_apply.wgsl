@@ -1,0 +1,139 @@
+// Batch normalization's elementwise pass, y = fma(x, scale, shift) per channel, for training
+// (statistics from batchnorm_stats: stat = invStd) and inference (stat = moving variance, so
+// inference is this one dispatch). Per channel
+//
+//   invStd = stat                              (training)
+//          = inverseSqrt(stat + epsilon)       (inference, flags bit 3)
+//   scale  = gamma * invStd,  shift = beta - mean * scale   (SEMANTICS.md section 2)
+//
+// Each thread owns one channel (or a vec4 of 4 channels) and a strided run of its items, so the
+// per-channel coefficients are computed once per thread, not per element. Same [outer, C, inner]
+// view and layout modes as batchnorm_stats.wgsl (rows: inner == 1, planes: inner > 1).
+
+override WG: u32 = 256;
+
+struct Params {
+  outer: u32,
+  channels: u32,
+  inner: u32,       // segment length in load units (vec4 or f32)
+  lanes: u32,       // threads per channel (group)
+  groups: u32,      // rows mode: channel groups (C / 4 or C)
+  stepOuter: u32,   // planes mode: lanes / inner
+  stepInner: u32,   // planes mode: lanes % inner
+  innerElems: u32,
+  count: f32,
+  epsilon: f32,
+  momentum: f32,
+  correction: f32,
+  flags: u32,       // bit 1: gamma given, bit 2: beta given, bit 3: stat is a variance
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> mean: array<f32>;
+@group(0) @binding(4) var<storage, read> stat: array<f32>;
+@group(0) @binding(5) var<storage, read> gamma: array<f32>;
+@group(0) @binding(6) var<storage, read> beta: array<f32>;
+
+fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.y * nwg.x + wid.x) * WG + lid;
+}
+
+struct Cursor { o: u32, i: u32 }
+
+fn cursorStart(lane: u32) -> Cursor {
+  return Cursor(lane / p.inner, lane % p.inner);
+}
+
+fn cursorNext(cur: ptr<function, Cursor>) {
+  (*cur).i += p.stepInner;
+  (*cur).o += p.stepOuter;
+  if ((*cur).i >= p.inner) {
+    (*cur).i -= p.inner;
+    (*cur).o += 1u;
+  }
+}
+
+/** (scale, shift) of channel c. Unused gamma/beta bindings hold a placeholder buffer. */
+fn coefficients(c: u32) -> vec2<f32> {
+  let s = stat[c];
+  let inv = select(s, inverseSqrt(s + p.epsilon), (p.flags & 8u) != 0u);
+  var g = 1.0;
+  var b = 0.0;
+  if ((p.flags & 2u) != 0u) { g = gamma[c]; }
+  if ((p.flags & 4u) != 0u) { b = beta[c]; }
+  let scale = g * inv;
+  return vec2<f32>(scale, b - mean[c] * scale);
+}
+
+@compute @workgroup_size(WG)
+fn apply_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let k0 = coefficients(4u * g);
+  let k1 = coefficients(4u * g + 1u);
+  let k2 = coefficients(4u * g + 2u);
+  let k3 = coefficients(4u * g + 3u);
+  let scale = vec4<f32>(k0.x, k1.x, k2.x, k3.x);
+  let shift = vec4<f32>(k0.y, k1.y, k2.y, k3.y);
+  for (var r = lane; r < p.outer; r += p.lanes) {
+    let e = r * G + g;
+    y4[e] = fma(x4[e], scale, shift);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn apply_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let k = coefficients(g);
+  for (var r = lane; r < p.outer; r += p.lanes) {
+    let e = r * G + g;
+    y[e] = fma(x[e], k.x, k.y);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn apply_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let C = p.channels;
+  if (t >= C * p.lanes) { return; }
+  let c = t / p.lanes;
+  let k = coefficients(c);
+  let scale = vec4<f32>(k.x);
+  let shift = vec4<f32>(k.y);
+  var cur = cursorStart(t % p.lanes);
+  while (cur.o < p.outer) {
+    let e = (cur.o * C + c) * p.inner + cur.i;
+    y4[e] = fma(x4[e], scale, shift);
+    cursorNext(&cur);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn apply_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let C = p.channels;
+  if (t >= C * p.lanes) { return; }
+  let c = t / p.lanes;
+  let k = coefficients(c);
+  var cur = cursorStart(t % p.lanes);
+  while (cur.o < p.outer) {
+    let e = (cur.o * C + c) * p.inner + cur.i;
+    y[e] = fma(x[e], k.x, k.y);
+    cursorNext(&cur);
+  }
+}

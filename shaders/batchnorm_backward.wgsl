@@ -1,0 +1,266 @@
+// Backward of training-mode batch normalization (SEMANTICS.md section 7), three dispatches:
+//
+//   partial_*   per thread (one channel or a vec4 of channels, a strided run of items) the
+//               partial sums S1 = sum(dy) and S2 = sum(dy * (x - mean)); no barrier.
+//   finalize    one thread per channel adds the partials and writes
+//                 dbeta = S1,  dgamma = S2 * invStd
+//               and the coefficients of dx = a * dy + b * (x - mean) + c:
+//                 a = gamma * invStd,  b = -a * invStd * dgamma / n,  c = -a * dbeta / n
+//               which is gamma * invStd / n * (n * dy - dbeta - xhat * dgamma) regrouped.
+//   dx_*        dx = fma(a, dy, fma(b, x - mean, c)); x - mean is taken before scaling so data
+//               far from zero (mean 1e4) does not cancel in f32.
+//
+// Scratch `part`: coefficients a, b, c at [0, 3C), then S1 at 3C + lane * C + ch and S2 at
+// 3C + (lanes + lane) * C + ch. View and layout modes as in batchnorm_stats.wgsl.
+
+override WG: u32 = 256;
+
+struct Params {
+  outer: u32,
+  channels: u32,
+  inner: u32,       // segment length in load units (vec4 or f32)
+  lanes: u32,       // threads per channel (group); in finalize: partials per channel
+  groups: u32,      // rows mode: channel groups (C / 4 or C)
+  stepOuter: u32,   // planes mode: lanes / inner
+  stepInner: u32,   // planes mode: lanes % inner
+  innerElems: u32,
+  count: f32,       // n, elements per channel
+  epsilon: f32,
+  momentum: f32,
+  correction: f32,
+  flags: u32,       // bit 1: gamma given
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> dy4: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> gamma: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> invStd: array<f32>;
+@group(0) @binding(3) var<storage, read> mean: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dgamma: array<f32>;
+@group(0) @binding(4) var<storage, read_write> part: array<f32>;
+@group(0) @binding(4) var<storage, read_write> part4: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> dbeta: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx4: array<vec4<f32>>;
+
+fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.y * nwg.x + wid.x) * WG + lid;
+}
+
+struct Cursor { o: u32, i: u32 }
+
+fn cursorStart(lane: u32) -> Cursor {
+  return Cursor(lane / p.inner, lane % p.inner);
+}
+
+fn cursorNext(cur: ptr<function, Cursor>) {
+  (*cur).i += p.stepInner;
+  (*cur).o += p.stepOuter;
+  if ((*cur).i >= p.inner) {
+    (*cur).i -= p.inner;
+    (*cur).o += 1u;
+  }
+}
+
+fn mean4(g: u32) -> vec4<f32> {
+  return vec4<f32>(mean[4u * g], mean[4u * g + 1u], mean[4u * g + 2u], mean[4u * g + 3u]);
+}
+
+fn coef4(g: u32, k: u32) -> vec4<f32> {
+  let b = k * p.channels + 4u * g;
+  return vec4<f32>(part[b], part[b + 1u], part[b + 2u], part[b + 3u]);
+}
+
+@compute @workgroup_size(WG)
+fn partial_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let mu = mean4(g);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  for (var r = lane; r < p.outer; r += p.lanes) {
+    let e = r * G + g;
+    let d = dy4[e];
+    s1 += d;
+    s2 = fma(d, x4[e] - mu, s2);
+  }
+  let base = 3u * G;
+  part4[base + lane * G + g] = s1;
+  part4[base + (p.lanes + lane) * G + g] = s2;
+}
+
+@compute @workgroup_size(WG)
+fn partial_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let mu = mean[g];
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var r = lane; r < p.outer; r += p.lanes) {
+    let e = r * G + g;
+    let d = dy[e];
+    s1 += d;
+    s2 = fma(d, x[e] - mu, s2);
+  }
+  let base = 3u * G;
+  part[base + lane * G + g] = s1;
+  part[base + (p.lanes + lane) * G + g] = s2;
+}
+
+@compute @workgroup_size(WG)
+fn partial_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                   @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let C = p.channels;
+  let L = p.lanes;
+  if (t >= C * L) { return; }
+  let c = t / L;
+  let lane = t % L;
+  let mu = vec4<f32>(mean[c]);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  var cur = cursorStart(lane);
+  while (cur.o < p.outer) {
+    let e = (cur.o * C + c) * p.inner + cur.i;
+    let d = dy4[e];
+    s1 += d;
+    s2 = fma(d, x4[e] - mu, s2);
+    cursorNext(&cur);
+  }
+  part[3u * C + lane * C + c] = dot(s1, vec4<f32>(1.0));
+  part[3u * C + (L + lane) * C + c] = dot(s2, vec4<f32>(1.0));
+}
+
+@compute @workgroup_size(WG)
+fn partial_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let C = p.channels;
+  let L = p.lanes;
+  if (t >= C * L) { return; }
+  let c = t / L;
+  let lane = t % L;
+  let mu = mean[c];
+  var s1 = 0.0;
+  var s2 = 0.0;
+  var cur = cursorStart(lane);
+  while (cur.o < p.outer) {
+    let e = (cur.o * C + c) * p.inner + cur.i;
+    let d = dy[e];
+    s1 += d;
+    s2 = fma(d, x[e] - mu, s2);
+    cursorNext(&cur);
+  }
+  part[3u * C + lane * C + c] = s1;
+  part[3u * C + (L + lane) * C + c] = s2;
+}
+
+@compute @workgroup_size(WG)
+fn finalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(local_invocation_index) lid: u32) {
+  let c = threadIndex(wid, nwg, lid);
+  let C = p.channels;
+  let L = p.lanes;
+  if (c >= C) { return; }
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var l = 0u; l < L; l++) {
+    s1 += part[3u * C + l * C + c];
+    s2 += part[3u * C + (L + l) * C + c];
+  }
+  let is = invStd[c];
+  var g = 1.0;
+  if ((p.flags & 2u) != 0u) { g = gamma[c]; }
+  let dg = s2 * is;
+  dbeta[c] = s1;
+  dgamma[c] = dg;
+  let a = g * is;
+  part[c] = a;
+  part[C + c] = -a * is * dg / p.count;
+  part[2u * C + c] = -a * s1 / p.count;
+}
+
+@compute @workgroup_size(WG)
+fn dx_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+            @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let mu = mean4(g);
+  let a = coef4(g, 0u);
+  let b = coef4(g, 1u);
+  let c = coef4(g, 2u);
+  for (var r = lane; r < p.outer; r += p.lanes) {
+    let e = r * G + g;
+    dx4[e] = fma(a, dy4[e], fma(b, x4[e] - mu, c));
+  }
+}
+
+@compute @workgroup_size(WG)
+fn dx_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let mu = mean[g];
+  let a = part[g];
+  let b = part[G + g];
+  let c = part[2u * G + g];
+  for (var r = lane; r < p.outer; r += p.lanes) {
+    let e = r * G + g;
+    dx[e] = fma(a, dy[e], fma(b, x[e] - mu, c));
+  }
+}
+
+@compute @workgroup_size(WG)
+fn dx_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+              @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let C = p.channels;
+  if (t >= C * p.lanes) { return; }
+  let ch = t / p.lanes;
+  let mu = vec4<f32>(mean[ch]);
+  let a = vec4<f32>(part[ch]);
+  let b = vec4<f32>(part[C + ch]);
+  let c = vec4<f32>(part[2u * C + ch]);
+  var cur = cursorStart(t % p.lanes);
+  while (cur.o < p.outer) {
+    let e = (cur.o * C + ch) * p.inner + cur.i;
+    dx4[e] = fma(a, dy4[e], fma(b, x4[e] - mu, c));
+    cursorNext(&cur);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn dx_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+             @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let C = p.channels;
+  if (t >= C * p.lanes) { return; }
+  let ch = t / p.lanes;
+  let mu = mean[ch];
+  let a = part[ch];
+  let b = part[C + ch];
+  let c = part[2u * C + ch];
+  var cur = cursorStart(t % p.lanes);
+  while (cur.o < p.outer) {
+    let e = (cur.o * C + ch) * p.inner + cur.i;
+    dx[e] = fma(a, dy[e], fma(b, x[e] - mu, c));
+    cursorNext(&cur);
+  }
+}

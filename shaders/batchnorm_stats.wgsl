@@ -1,0 +1,205 @@
+// Training-mode batch statistics without a transpose. x is viewed as [outer, C, inner]
+// (channel axis in the middle); each channel's n = outer * inner elements are summed in two
+// dispatches:
+//
+//   partial_*   every thread owns one channel (or a vec4 of 4 channels) and a strided set of
+//               its items, and writes one partial pair of shifted sums
+//               S1 = sum(x - s), S2 = sum((x - s)^2), s = the channel's first value.
+//               No workgroup memory and no barrier (barriers are slow on SwiftShader).
+//   finalize    one workgroup adds the partials per channel, writes mean, biased variance and
+//               invStd, and updates the moving statistics in place unless a statistic of any
+//               channel is not finite (then it sets flag[0] = 1 and leaves them alone).
+//
+// Shifted sums keep f32 exact where E[x^2] - E[x]^2 collapses: with mean 1e4 and std 1,
+// x - s is exact (Sterbenz) and of order the std, so S2 / n - (S1 / n)^2 loses no digits.
+//
+// Layout modes (chosen on the host):
+//   rows    inner == 1 (NHWC, [N, C]): thread (g, lane) reads row r = lane, lane + lanes, ...
+//           at x[r * groups + g]; `_rows4` loads 4 channels at once when C % 4 == 0.
+//   planes  inner > 1 (NCHW): thread (c, lane) walks items m = lane, lane + lanes, ... of
+//           channel c as (o, i) = (m / inner, m % inner), incremented without a division;
+//           `_planes4` loads 4 items of one channel when inner % 4 == 0.
+// Partials: S1 at part[lane * C + c], S2 at part[(lanes + lane) * C + c].
+
+override WG: u32 = 256;
+
+struct Params {
+  outer: u32,
+  channels: u32,
+  inner: u32,       // segment length in load units (vec4 or f32)
+  lanes: u32,       // threads per channel (group) = partials per channel
+  groups: u32,      // rows mode: channel groups (C / 4 or C)
+  stepOuter: u32,   // planes mode: lanes / inner
+  stepInner: u32,   // planes mode: lanes % inner
+  innerElems: u32,  // segment length in f32 elements
+  count: f32,       // n, elements per channel
+  epsilon: f32,
+  momentum: f32,
+  correction: f32,  // moving-variance factor: 1 or n / (n - 1)
+  flags: u32,       // bit 0: update the moving statistics
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> part: array<f32>;
+@group(0) @binding(2) var<storage, read_write> part4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(4) var<storage, read_write> variance: array<f32>;
+@group(0) @binding(5) var<storage, read_write> invStd: array<f32>;
+@group(0) @binding(6) var<storage, read_write> movingMean: array<f32>;
+@group(0) @binding(7) var<storage, read_write> movingVariance: array<f32>;
+@group(0) @binding(8) var<storage, read_write> flag: array<f32>;
+
+fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.y * nwg.x + wid.x) * WG + lid;
+}
+
+struct Cursor { o: u32, i: u32 }
+
+fn cursorStart(lane: u32) -> Cursor {
+  return Cursor(lane / p.inner, lane % p.inner);
+}
+
+fn cursorNext(cur: ptr<function, Cursor>) {
+  (*cur).i += p.stepInner;
+  (*cur).o += p.stepOuter;
+  if ((*cur).i >= p.inner) {
+    (*cur).i -= p.inner;
+    (*cur).o += 1u;
+  }
+}
+
+/** NaN and +-Inf by their exponent bits: immune to compilers that assume finite math. */
+fn isFinite(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+@compute @workgroup_size(WG)
+fn partial_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let s = x4[g];
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  for (var r = lane; r < p.outer; r += p.lanes) {
+    let d = x4[r * G + g] - s;
+    s1 += d;
+    s2 = fma(d, d, s2);
+  }
+  part4[lane * G + g] = s1;
+  part4[(p.lanes + lane) * G + g] = s2;
+}
+
+@compute @workgroup_size(WG)
+fn partial_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let s = x[g];
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var r = lane; r < p.outer; r += p.lanes) {
+    let d = x[r * G + g] - s;
+    s1 += d;
+    s2 = fma(d, d, s2);
+  }
+  part[lane * G + g] = s1;
+  part[(p.lanes + lane) * G + g] = s2;
+}
+
+@compute @workgroup_size(WG)
+fn partial_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                   @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let C = p.channels;
+  let L = p.lanes;
+  if (t >= C * L) { return; }
+  let c = t / L;
+  let lane = t % L;
+  let s = vec4<f32>(x4[c * p.inner].x);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  var cur = cursorStart(lane);
+  while (cur.o < p.outer) {
+    let d = x4[(cur.o * C + c) * p.inner + cur.i] - s;
+    s1 += d;
+    s2 = fma(d, d, s2);
+    cursorNext(&cur);
+  }
+  part[lane * C + c] = dot(s1, vec4<f32>(1.0));
+  part[(L + lane) * C + c] = dot(s2, vec4<f32>(1.0));
+}
+
+@compute @workgroup_size(WG)
+fn partial_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let C = p.channels;
+  let L = p.lanes;
+  if (t >= C * L) { return; }
+  let c = t / L;
+  let lane = t % L;
+  let s = x[c * p.inner];
+  var s1 = 0.0;
+  var s2 = 0.0;
+  var cur = cursorStart(lane);
+  while (cur.o < p.outer) {
+    let d = x[(cur.o * C + c) * p.inner + cur.i] - s;
+    s1 += d;
+    s2 = fma(d, d, s2);
+    cursorNext(&cur);
+  }
+  part[lane * C + c] = s1;
+  part[(L + lane) * C + c] = s2;
+}
+
+var<workgroup> notFinite: atomic<u32>;
+
+// One workgroup; thread `lid` handles channels lid, lid + WG, ... The single barrier makes the
+// skip decision global: one bad channel leaves every moving statistic unchanged.
+@compute @workgroup_size(WG)
+fn finalize(@builtin(local_invocation_index) lid: u32) {
+  let C = p.channels;
+  let L = p.lanes;
+  let n = p.count;
+  var bad = false;
+  for (var c = lid; c < C; c += WG) {
+    var s1 = 0.0;
+    var s2 = 0.0;
+    for (var l = 0u; l < L; l++) {
+      s1 += part[l * C + c];
+      s2 += part[(L + l) * C + c];
+    }
+    let dm = s1 / n;
+    let raw = s2 / n - dm * dm;
+    let ok = isFinite(dm) && isFinite(raw) && isFinite(x[c * p.innerElems]);
+    // Clamp rounding below 0 only: max() may turn NaN into 0 on some drivers.
+    let v = select(raw, max(raw, 0.0), ok);
+    let mu = x[c * p.innerElems] + dm;
+    mean[c] = mu;
+    variance[c] = v;
+    invStd[c] = inverseSqrt(v + p.epsilon);
+    bad = bad || !ok || !isFinite(mu);
+  }
+  if (bad) { atomicStore(&notFinite, 1u); }
+  workgroupBarrier();
+  let skip = atomicLoad(&notFinite) != 0u;
+  if ((p.flags & 1u) == 0u) { return; }
+  if (skip) {
+    if (lid == 0u) { flag[0] = 1.0; }
+    return;
+  }
+  let m = p.momentum;
+  for (var c = lid; c < C; c += WG) {
+    movingMean[c] = m * movingMean[c] + (1.0 - m) * mean[c];
+    movingVariance[c] = m * movingVariance[c] + (1.0 - m) * variance[c] * p.correction;
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Batch normalization on WebGPU: the fused hot-path kernels of `shaders/batchnorm_stats.wgsl`,
+ * `batchnorm_apply.wgsl` and `batchnorm_backward.wgsl`, with their CPU twin in
+ * `../cpu/batchnorm.ts`. Every call only records dispatches (no readback):
+ *
+ *   batchNormTrain   3 dispatches: partial sums, finalize (+ moving update), apply
+ *   batchNormInfer   1 dispatch:   apply with scale/shift from the given statistics
+ *   batchNormGrad    3 dispatches: partial sums, finalize (dgamma, dbeta, dx coefficients), dx
+ *
+ * x is viewed as [outer, C, inner] around the channel axis (no transpose). `inner == 1`
+ * (NHWC, [N, C]) uses the "rows" kernels, vec4 across channels when C % 4 == 0; `inner > 1`
+ * (NCHW) uses the "planes" kernels, vec4 along the plane when inner % 4 == 0.
+ */
+import type { BatchNormParams } from '../backend.js';
+import { channelView, varianceCorrection } from '../cpu/batchnorm.js';
+import type { Shape } from '../../core/shape.js';
+import { grid, type GpuContext, type GpuHandle } from './context.js';
+
+/** A GPU tensor argument: handle plus the shape it is read as. */
+export interface GpuTensor {
+  readonly handle: GpuHandle;
+  readonly shape: Shape;
+}
+
+/** `MovingUpdate` of backend.ts with GPU handles. */
+export interface GpuMovingUpdate {
+  readonly mean: GpuHandle;
+  readonly variance: GpuHandle;
+  readonly momentum: number;
+  readonly correction: 'biased' | 'unbiased';
+  readonly flag: GpuHandle;
+}
+
+export interface GpuBatchNormTrainResult {
+  readonly y: GpuHandle;
+  readonly mean: GpuHandle;
+  readonly variance: GpuHandle;
+  readonly invStd: GpuHandle;
+}
+
+export interface GpuBatchNormGradResult {
+  readonly dx: GpuHandle;
+  readonly dgamma: GpuHandle;
+  readonly dbeta: GpuHandle;
+}
+
+const WG = 256;
+/** Items (vec4 or f32 loads) per thread in the reduction passes: amortizes the partial write. */
+const REDUCE_ITEMS = 64;
+/** Items per thread in the elementwise passes: amortizes the per-channel coefficients. */
+const APPLY_ITEMS = 16;
+/** Partials per channel at most: bounds the serial sum in the finalize passes. */
+const MAX_LANES = 1024;
+
+const FLAG_MOVING = 1;
+const FLAG_GAMMA = 2;
+const FLAG_BETA = 4;
+const FLAG_STAT_IS_VARIANCE = 8;
+
+/** How a tensor maps onto the kernels' [outer, C, inner] view. */
+interface Layout {
+  readonly rows: boolean;
+  readonly vec4: boolean;
+  readonly outer: number;
+  readonly channels: number;
+  /** Segment length in load units (vec4 or f32); 1 in rows mode. */
+  readonly inner: number;
+  readonly innerElems: number;
+  /** Threads side by side per lane: channel groups (rows) or channels (planes). */
+  readonly width: number;
+  /** Items per channel (group) in load units. */
+  readonly items: number;
+  /** Elements per channel. */
+  readonly count: number;
+}
+
+function layoutOf(shape: Shape, axis: number): Layout {
+  const v = channelView(shape, axis);
+  const channels = v.channels;
+  // One channel: every element belongs to it, so read the tensor as a single plane.
+  const outer = channels === 1 ? 1 : v.outer;
+  const innerElems = channels === 1 ? v.outer * v.inner : v.inner;
+  const count = v.outer * v.inner;
+  if (innerElems === 1) {
+    const vec4 = channels % 4 === 0;
+    const width = vec4 ? channels / 4 : channels;
+    return { rows: true, vec4, outer, channels, inner: 1, innerElems, width, items: outer, count };
+  }
+  const vec4 = innerElems % 4 === 0;
+  const inner = vec4 ? innerElems / 4 : innerElems;
+  return { rows: false, vec4, outer, channels, inner, innerElems, width: channels, items: outer * inner, count };
+}
+
+function lanesFor(layout: Layout, itemsPerThread: number): number {
+  return Math.max(1, Math.min(MAX_LANES, Math.ceil(layout.items / itemsPerThread)));
+}
+
+/** Kernel suffix of a layout: `rows4`, `rows`, `planes4`, `planes`. */
+function variant(layout: Layout): string {
+  return `${layout.rows ? 'rows' : 'planes'}${layout.vec4 ? '4' : ''}`;
+}
+
+interface Tail {
+  readonly epsilon?: number;
+  readonly momentum?: number;
+  readonly correction?: number;
+  readonly flags?: number;
+}
+
+/** The `Params` uniform shared by the three shaders (13 four-byte fields). */
+function uniformParams(ctx: GpuContext, label: string, layout: Layout, lanes: number, tail: Tail): GPUBuffer {
+  const buf = new ArrayBuffer(13 * 4);
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  u[0] = layout.outer;
+  u[1] = layout.channels;
+  u[2] = layout.inner;
+  u[3] = lanes;
+  u[4] = layout.width;
+  u[5] = Math.floor(lanes / layout.inner);
+  u[6] = lanes % layout.inner;
+  u[7] = layout.innerElems;
+  f[8] = layout.count;
+  f[9] = tail.epsilon ?? 0;
+  f[10] = tail.momentum ?? 0;
+  f[11] = tail.correction ?? 1;
+  u[12] = tail.flags ?? 0;
+  return ctx.uniform(buf, label);
+}
+
+/**
+ * Training-mode forward (3 dispatches, no readback). Per channel over its n elements:
+ *
+ *     mean = sum(x) / n,  variance = sum((x - mean)^2) / n   (shifted sums, shift = first value)
+ *     invStd = inverseSqrt(variance + eps),  y = fma(x, gamma * invStd, beta - mean * gamma * invStd)
+ *
+ * With `moving`, on the device: movingMean = m * movingMean + (1 - m) * mean and
+ * movingVariance = m * movingVariance + (1 - m) * variance * k (k = n / (n - 1) for 'unbiased',
+ * n > 1), unless a batch statistic is not finite: then nothing moves and flag[0] = 1.
+ * gamma/beta null mean 1/0. Empty batch: ValueError.
+ */
+export function batchNormTrain(
+  ctx: GpuContext, x: GpuTensor, bnParams: BatchNormParams, gamma: GpuHandle | null, beta: GpuHandle | null,
+  moving: GpuMovingUpdate | null,
+): GpuBatchNormTrainResult {
+  const layout = layoutOf(x.shape, bnParams.axis);
+  const C = layout.channels;
+  const lanes = lanesFor(layout, REDUCE_ITEMS);
+  const part = ctx.alloc(2 * lanes * C, 'batchnorm_stats_partials');
+  const mean = ctx.alloc(C, 'batchnorm_mean');
+  const variance = ctx.alloc(C, 'batchnorm_variance');
+  const invStd = ctx.alloc(C, 'batchnorm_inv_std');
+
+  const kind = variant(layout);
+  const up = uniformParams(ctx, 'batchnorm_stats_params', layout, lanes, {});
+  ctx.dispatch(`batchnorm_stats_partial_${kind}`, ctx.pipeline('batchnorm_stats', `partial_${kind}`),
+    [up, x.handle, part], grid(layout.width * lanes, WG));
+
+  const placeholders = moving ? [] : [1, 2, 3].map(() => ctx.alloc(1, 'batchnorm_no_moving'));
+  const targets = moving ? [moving.mean, moving.variance, moving.flag] : placeholders;
+  const uf = uniformParams(ctx, 'batchnorm_finalize_params', layout, lanes, {
+    epsilon: bnParams.epsilon,
+    momentum: moving?.momentum ?? 0,
+    correction: moving ? varianceCorrection(moving.correction, layout.count) : 1,
+    flags: moving ? FLAG_MOVING : 0,
+  });
+  ctx.dispatch('batchnorm_stats_finalize', ctx.pipeline('batchnorm_stats', 'finalize'),
+    [uf, x.handle, part, mean, variance, invStd, ...targets], [1]);
+  ctx.release(part);
+  for (const h of placeholders) ctx.release(h);
+
+  const y = apply(ctx, x, layout, mean, invStd, gamma, beta, bnParams.epsilon, false);
+  return { y, mean, variance, invStd };
+}
+
+/**
+ * Inference-mode forward, ONE dispatch: per element
+ * y = fma(x, scale, shift), scale = gamma * inverseSqrt(variance + eps), shift = beta - mean * scale,
+ * with the per-channel coefficients computed once per thread.
+ */
+export function batchNormInfer(
+  ctx: GpuContext, x: GpuTensor, bnParams: BatchNormParams, mean: GpuHandle, variance: GpuHandle,
+  gamma: GpuHandle | null, beta: GpuHandle | null,
+): GpuHandle {
+  const layout = layoutOf(x.shape, bnParams.axis);
+  return apply(ctx, x, layout, mean, variance, gamma, beta, bnParams.epsilon, true);
+}
+
+function apply(
+  ctx: GpuContext, x: GpuTensor, layout: Layout, mean: GpuHandle, stat: GpuHandle,
+  gamma: GpuHandle | null, beta: GpuHandle | null, epsilon: number, statIsVariance: boolean,
+): GpuHandle {
+  const lanes = lanesFor(layout, APPLY_ITEMS);
+  const y = ctx.alloc(x.handle.size, 'batchnorm_y');
+  const flags = (gamma ? FLAG_GAMMA : 0) | (beta ? FLAG_BETA : 0) | (statIsVariance ? FLAG_STAT_IS_VARIANCE : 0);
+  const u = uniformParams(ctx, 'batchnorm_apply_params', layout, lanes, { epsilon, flags });
+  const kind = variant(layout);
+  // A missing gamma/beta binds x as a placeholder (read-only, never read: see flags).
+  ctx.dispatch(`batchnorm_apply_${kind}`, ctx.pipeline('batchnorm_apply', `apply_${kind}`),
+    [u, x.handle, y, mean, stat, gamma ?? x.handle, beta ?? x.handle], grid(layout.width * lanes, WG));
+  return y;
+}
+
+/**
+ * Backward of `batchNormTrain` (3 dispatches), per channel with n elements and
+ * xhat = (x - mean) * invStd (SEMANTICS.md section 7):
+ *
+ *     dbeta = sum(dy),  dgamma = sum(dy * xhat)
+ *     dx = gamma * invStd / n * (n * dy - dbeta - xhat * dgamma)
+ *        = a * dy + b * (x - mean) + c,  a = gamma * invStd,  b = -a * invStd * dgamma / n,
+ *                                        c = -a * dbeta / n
+ */
+export function batchNormGrad(
+  ctx: GpuContext, dy: GpuTensor, x: GpuHandle, bnParams: BatchNormParams, mean: GpuHandle, invStd: GpuHandle,
+  gamma: GpuHandle | null,
+): GpuBatchNormGradResult {
+  const layout = layoutOf(dy.shape, bnParams.axis);
+  const C = layout.channels;
+  const kind = variant(layout);
+  const lanes = lanesFor(layout, REDUCE_ITEMS);
+  const part = ctx.alloc(3 * C + 2 * lanes * C, 'batchnorm_backward_partials');
+  const dgamma = ctx.alloc(C, 'batchnorm_dgamma');
+  const dbeta = ctx.alloc(C, 'batchnorm_dbeta');
+  const dx = ctx.alloc(dy.handle.size, 'batchnorm_dx');
+
+  const up = uniformParams(ctx, 'batchnorm_backward_params', layout, lanes, {});
+  ctx.dispatch(`batchnorm_backward_partial_${kind}`, ctx.pipeline('batchnorm_backward', `partial_${kind}`),
+    [up, dy.handle, x, mean, part], grid(layout.width * lanes, WG));
+
+  const uf = uniformParams(ctx, 'batchnorm_backward_finalize_params', layout, lanes, { flags: gamma ? FLAG_GAMMA : 0 });
+  // A missing gamma binds invStd as a placeholder (read-only, never read: see flags).
+  ctx.dispatch('batchnorm_backward_finalize', ctx.pipeline('batchnorm_backward', 'finalize'),
+    [uf, gamma ?? invStd, invStd, dgamma, part, dbeta], grid(C, WG));
+
+  const applyLanes = lanesFor(layout, APPLY_ITEMS);
+  const ud = uniformParams(ctx, 'batchnorm_backward_dx_params', layout, applyLanes, {});
+  ctx.dispatch(`batchnorm_backward_dx_${kind}`, ctx.pipeline('batchnorm_backward', `dx_${kind}`),
+    [ud, dy.handle, x, mean, part, dx], grid(layout.width * applyLanes, WG));
+  ctx.release(part);
+  return { dx, dgamma, dbeta };
+}

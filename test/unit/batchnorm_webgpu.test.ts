@@ -1,0 +1,211 @@
+/**
+ * The WebGPU batch-normalization kernels (src/backend/webgpu/batchnorm.ts, shaders/batchnorm_*.wgsl)
+ * against their float64 CPU twin (src/backend/cpu/batchnorm.ts), through GpuContext directly.
+ *
+ * Tolerances: outputs and statistics of well-scaled data (N(0.5, 1.5^2)) within rtol 1e-5 and
+ * atol 1e-5 (float32 sums of up to 2^16 terms); gradients rtol 1e-4, atol 1e-5 (they are sums of
+ * products that cancel); the mean-1e4 numerics case: variance within 1e-4 relative of float64.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BatchNormParams } from '../../src/backend/backend.js';
+import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from '../../src/backend/cpu/batchnorm.js';
+import { batchNormGrad, batchNormInfer, batchNormTrain } from '../../src/backend/webgpu/batchnorm.js';
+import { GpuContext, type GpuHandle } from '../../src/backend/webgpu/context.js';
+import { acquireGpu } from '../../src/backend/webgpu/device.js';
+import { rng } from '../util.js';
+
+let ctx: GpuContext;
+
+beforeAll(async () => {
+  const { device } = await acquireGpu();
+  ctx = await GpuContext.create(device);
+});
+
+function upload(values: ArrayLike<number>): GpuHandle {
+  const h = ctx.alloc(values.length, 'test_input');
+  ctx.write(h, Float32Array.from(values));
+  return h;
+}
+
+const f64 = (a: Float32Array): Float64Array => Float64Array.from(a);
+
+interface Case {
+  readonly shape: number[];
+  readonly axis: number;
+}
+
+/** Layouts and odd sizes: C = 1, 3, 5, 33, 257, rows = 1, 2, 3, 1000, 65537; vec4 and scalar paths. */
+const CASES: Case[] = [
+  { shape: [1000, 64], axis: 1 }, // [N, C], rows4
+  { shape: [3, 5], axis: 1 }, // rows, scalar
+  { shape: [2, 3], axis: 1 },
+  { shape: [1, 257], axis: 1 }, // one row: variance 0
+  { shape: [65537, 1], axis: 1 }, // C = 1: one plane, not a multiple of 4
+  { shape: [1000, 33], axis: 1 },
+  { shape: [4, 7, 12], axis: 2 }, // [N, L, C]
+  { shape: [3, 5, 5, 8], axis: 3 }, // NHWC
+  { shape: [2, 3, 9, 9], axis: 1 }, // NCHW, inner 81 (scalar planes)
+  { shape: [2, 5, 8, 8], axis: 1 }, // NCHW, inner 64 (vec4 planes)
+  { shape: [3, 33, 4], axis: 1 },
+  { shape: [65537, 3], axis: 1 },
+  { shape: [2, 257], axis: 1 },
+  { shape: [1000, 5], axis: 1 },
+  { shape: [5, 6], axis: 0 }, // channel axis first: outer 1
+  { shape: [4, 8, 30, 30], axis: 1 }, // NCHW, inner 900 (vec4 planes, several lanes per plane)
+];
+
+function data(c: Case, seed: number): Float32Array {
+  const n = c.shape.reduce((a, b) => a * b, 1);
+  return rng(seed).normalF32(n, 0.5, 1.5);
+}
+
+async function trainBoth(c: Case, correction: 'biased' | 'unbiased', x: Float32Array) {
+  const C = c.shape[c.axis];
+  const params: BatchNormParams = { axis: c.axis, epsilon: 1e-3 };
+  const gamma = rng(7).uniformF32(C, 0.5, 2);
+  const beta = rng(8).uniformF32(C, -1, 1);
+  const mm = rng(9).uniformF32(C, -1, 1);
+  const mv = rng(10).uniformF32(C, 0.5, 2);
+  const cpuMoving = { mean: f64(mm), variance: f64(mv), momentum: 0.9, correction, flag: new Float64Array(1) };
+  const want = batchNormTrainCpu(f64(x), c.shape, params, f64(gamma), f64(beta), cpuMoving);
+  const moving = { mean: upload(mm), variance: upload(mv), momentum: 0.9, correction, flag: upload([0]) };
+  const before = ctx.dispatchCount;
+  const got = batchNormTrain(ctx, { handle: upload(x), shape: c.shape }, params, upload(gamma), upload(beta), moving);
+  const dispatches = ctx.dispatchCount - before;
+  return {
+    want, cpuMoving, dispatches,
+    y: await ctx.read(got.y), mean: await ctx.read(got.mean), variance: await ctx.read(got.variance),
+    invStd: await ctx.read(got.invStd), mm: await ctx.read(moving.mean), mv: await ctx.read(moving.variance),
+    flag: await ctx.read(moving.flag),
+  };
+}
+
+describe('batchNormTrain (webgpu) matches the float64 CPU twin', () => {
+  for (const c of CASES) {
+    for (const correction of ['biased', 'unbiased'] as const) {
+      it(`shape [${c.shape}] axis ${c.axis}, ${correction}`, async () => {
+        const r = await trainBoth(c, correction, data(c, c.shape.length * 31 + c.shape[0]));
+        const tol = { rtol: 1e-5, atol: 1e-5 };
+        expect(r.mean).toBeAllClose(r.want.mean, tol);
+        expect(r.variance).toBeAllClose(r.want.variance, tol);
+        expect(r.invStd).toBeAllClose(r.want.invStd, { rtol: 1e-5, atol: 1e-4 });
+        expect(r.y).toBeAllClose(r.want.y, { rtol: 1e-5, atol: 1e-4 });
+        expect(r.mm).toBeAllClose(r.cpuMoving.mean, tol);
+        expect(r.mv).toBeAllClose(r.cpuMoving.variance, tol);
+        expect(r.flag[0]).toBe(0);
+        expect(r.dispatches).toBeLessThanOrEqual(3);
+      });
+    }
+  }
+});
+
+describe('batchNormInfer (webgpu)', () => {
+  for (const c of CASES.filter((_, i) => i % 2 === 0)) {
+    it(`shape [${c.shape}] axis ${c.axis}: one dispatch, matches the CPU twin`, async () => {
+      const C = c.shape[c.axis];
+      const x = data(c, 3);
+      const params: BatchNormParams = { axis: c.axis, epsilon: 1e-3 };
+      const [mean, variance, gamma, beta] = [rng(1).normalF32(C), rng(2).uniformF32(C, 0.1, 3),
+        rng(3).uniformF32(C, 0.5, 2), rng(4).normalF32(C)];
+      const want = batchNormInferCpu(f64(x), c.shape, params, f64(mean), f64(variance), f64(gamma), f64(beta));
+      const hx = upload(x);
+      const args = [upload(mean), upload(variance), upload(gamma), upload(beta)] as const;
+      const before = ctx.dispatchCount;
+      const y = batchNormInfer(ctx, { handle: hx, shape: c.shape }, params, ...args);
+      expect(ctx.dispatchCount - before).toBe(1);
+      expect(await ctx.read(y)).toBeAllClose(want, { rtol: 1e-5, atol: 1e-5 });
+      const noAffine = batchNormInferCpu(f64(x), c.shape, params, f64(mean), f64(variance), null, null);
+      const y2 = batchNormInfer(ctx, { handle: hx, shape: c.shape }, params, args[0], args[1], null, null);
+      expect(await ctx.read(y2)).toBeAllClose(noAffine, { rtol: 1e-5, atol: 1e-5 });
+    });
+  }
+});
+
+describe('batchNormGrad (webgpu) matches the float64 CPU twin', () => {
+  for (const c of CASES) {
+    it(`shape [${c.shape}] axis ${c.axis}`, async () => {
+      const C = c.shape[c.axis];
+      const params: BatchNormParams = { axis: c.axis, epsilon: 1e-3 };
+      const x = data(c, 5);
+      const dy = data(c, 6);
+      const gamma = rng(11).uniformF32(C, 0.5, 2);
+      // Statistics as the forward leaves them, rounded to f32 the way the GPU holds them.
+      const st = batchNormTrainCpu(x, c.shape, params, null, null, null);
+      const want = batchNormGradCpu(f64(dy), f64(x), c.shape, params, f64(st.mean), f64(st.invStd), f64(gamma));
+      const hs = [upload(dy), upload(x), upload(st.mean), upload(st.invStd), upload(gamma)];
+      const before = ctx.dispatchCount;
+      const got = batchNormGrad(ctx, { handle: hs[0], shape: c.shape }, hs[1], params, hs[2], hs[3], hs[4]);
+      expect(ctx.dispatchCount - before).toBeLessThanOrEqual(3);
+      const n = x.length / C;
+      expect(await ctx.read(got.dbeta)).toBeAllClose(want.dbeta, { rtol: 1e-4, atol: 1e-5 * Math.sqrt(n) });
+      expect(await ctx.read(got.dgamma)).toBeAllClose(want.dgamma, { rtol: 1e-4, atol: 1e-5 * Math.sqrt(n) });
+      expect(await ctx.read(got.dx)).toBeAllClose(want.dx, { rtol: 1e-4, atol: 1e-4 });
+    });
+  }
+
+  it('gamma null means gamma = 1', async () => {
+    const shape = [6, 4, 8];
+    const params: BatchNormParams = { axis: 1, epsilon: 1e-3 };
+    const x = rng(1).normalF32(192);
+    const dy = rng(2).normalF32(192);
+    const st = batchNormTrainCpu(x, shape, params, null, null, null);
+    const want = batchNormGradCpu(f64(dy), f64(x), shape, params, f64(st.mean), f64(st.invStd), null);
+    const got = batchNormGrad(ctx, { handle: upload(dy), shape }, upload(x), params, upload(st.mean),
+      upload(st.invStd), null);
+    expect(await ctx.read(got.dx)).toBeAllClose(want.dx, { rtol: 1e-4, atol: 1e-5 });
+  });
+});
+
+describe('batch statistics numerics (mean 1e4, std 1, 2^16 rows)', () => {
+  const rows = 1 << 16;
+  const x = rng(123).normalF32(rows * 4, 1e4, 1);
+
+  /** Float64 truth of the per-channel biased variance of the f32 data. */
+  function truth(): Float64Array {
+    return batchNormTrainCpu(f64(x), [rows, 4], { axis: 1, epsilon: 0 }, null, null, null).variance;
+  }
+
+  it('the kernels keep the variance within 1e-4 relative of float64', async () => {
+    const got = batchNormTrain(ctx, { handle: upload(x), shape: [rows, 4] }, { axis: 1, epsilon: 1e-3 }, null, null, null);
+    const v = await ctx.read(got.variance);
+    expect(v).toBeAllClose(truth(), { rtol: 1e-4, atol: 0 });
+  });
+
+  it('naive E[x^2] - E[x]^2 accumulated in float32 does not (why shifted sums are used)', () => {
+    const want = truth();
+    let worst = 0;
+    for (let c = 0; c < 4; c++) {
+      let s = 0;
+      let s2 = 0;
+      for (let r = 0; r < rows; r++) {
+        const v = x[r * 4 + c];
+        s = Math.fround(s + v);
+        s2 = Math.fround(s2 + Math.fround(v * v));
+      }
+      const m = Math.fround(s / rows);
+      const naive = Math.fround(Math.fround(s2 / rows) - Math.fround(m * m));
+      worst = Math.max(worst, Math.abs(naive - want[c]) / want[c]);
+    }
+    expect(worst).toBeGreaterThan(1e-2);
+  });
+});
+
+describe('non-finite batches', () => {
+  it('leave the moving statistics unchanged and set the flag', async () => {
+    const shape = [8, 3];
+    const x = rng(4).normalF32(24);
+    x[7] = NaN;
+    const mm = Float32Array.of(0.1, 0.2, 0.3);
+    const mv = Float32Array.of(1, 2, 3);
+    const moving = { mean: upload(mm), variance: upload(mv), momentum: 0.5, correction: 'biased' as const, flag: upload([0]) };
+    batchNormTrain(ctx, { handle: upload(x), shape }, { axis: 1, epsilon: 1e-3 }, null, null, moving);
+    expect(await ctx.read(moving.mean)).toBeAllClose(mm, { rtol: 0, atol: 0 });
+    expect(await ctx.read(moving.variance)).toBeAllClose(mv, { rtol: 0, atol: 0 });
+    expect((await ctx.read(moving.flag))[0]).toBe(1);
+    x[7] = Infinity;
+    const moving2 = { ...moving, flag: upload([0]) };
+    batchNormTrain(ctx, { handle: upload(x), shape }, { axis: 1, epsilon: 1e-3 }, null, null, moving2);
+    expect(await ctx.read(moving2.mean)).toBeAllClose(mm, { rtol: 0, atol: 0 });
+    expect((await ctx.read(moving2.flag))[0]).toBe(1);
+  });
+});
