@@ -1,0 +1,30 @@
+// Index-driven copies. `gather`: rows of x (row length `row`) picked by i32 indices.
+// `one_hot`: out[i, j] = 1 when round(indices[i]) == j, else 0 (out-of-range: a zero row).
+
+struct Params {
+  n: u32,
+  row: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> idx: array<i32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> ind: array<f32>;
+@group(0) @binding(2) var<storage, read_write> hot: array<f32>;
+
+@compute @workgroup_size(256)
+fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p.n) { return; }
+  let r = i / p.row;
+  out[i] = x[u32(idx[r]) * p.row + i % p.row];
+}
+
+@compute @workgroup_size(256)
+fn one_hot(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p.n) { return; }
+  let v = round(ind[i / p.row]);
+  hot[i] = select(0.0, 1.0, v == f32(i % p.row));
+}

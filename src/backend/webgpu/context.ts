@@ -1,0 +1,321 @@
+/**
+ * GpuContext: the one place that talks to the GPUDevice. Buffers come from a pool, pipelines and
+ * bind groups are cached, and every dispatch is recorded into one compute pass that is submitted
+ * in batches (on `flush`, on `read`, or when many dispatches are pending). Kernels (kernels.ts,
+ * batchnorm.ts) only call `alloc`, `uniform`, `pipeline` and `dispatch`.
+ */
+import { BackendError } from '../../core/errors.js';
+import { BufferPool, TENSOR_USAGE, bindingBytes } from './pool.js';
+import { shaders, type ShaderName } from './shaders.js';
+
+/** A tensor's device memory: a (pooled, possibly larger) buffer holding `size` f32 elements. */
+export interface GpuHandle {
+  readonly buffer: GPUBuffer;
+  /** Number of f32 elements. */
+  readonly size: number;
+}
+
+const UNIFORM_USAGE = 0x40 /* UNIFORM */ | 0x08; /* COPY_DST */
+const READBACK_USAGE = 0x01 /* MAP_READ */ | 0x08; /* COPY_DST */
+/** Dispatches recorded before an automatic submit: bounds latency and deferred buffer reuse. */
+const MAX_PENDING = 256;
+const MAX_UNIFORMS = 2048;
+const MAX_BIND_GROUPS = 8192;
+
+/** Workgroup counts [x, y] covering `threads` invocations; x stays within the 65535 limit. */
+export function grid(threads: number, workgroupSize = 256): [number, number] {
+  const groups = Math.ceil(threads / workgroupSize);
+  if (groups <= 65535) return [groups, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y];
+}
+
+/** Compiles one WGSL source; compile errors become a BackendError citing `name.wgsl:line:col`. */
+export async function compileShader(device: GPUDevice, name: string, code: string): Promise<GPUShaderModule> {
+  const module = device.createShaderModule({ label: name, code });
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === 'error');
+  if (errors.length > 0) {
+    const lines = errors.map((m) => `shaders/${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
+    throw new BackendError(`webgpu: WGSL compile error\n${lines.join('\n')}`);
+  }
+  return module;
+}
+
+function isHandle(b: GpuHandle | GPUBuffer): b is GpuHandle {
+  return 'buffer' in b;
+}
+
+export class GpuContext {
+  readonly device: GPUDevice;
+  readonly limits: GPUSupportedLimits;
+  /** Dispatches recorded since creation. */
+  dispatchCount = 0;
+  /** Queue submissions since creation. */
+  submitCount = 0;
+
+  readonly #pool: BufferPool;
+  readonly #modules = new Map<ShaderName, GPUShaderModule>();
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
+  readonly #uniforms = new Map<string, GPUBuffer>();
+  readonly #persistent = new Set<GPUBuffer>();
+  readonly #bindGroups = new Map<string, GPUBindGroup>();
+  readonly #ids = new WeakMap<object, number>();
+  #nextId = 1;
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #pending = 0;
+  #lost: BackendError | null = null;
+  #error: BackendError | null = null;
+
+  private constructor(device: GPUDevice) {
+    this.device = device;
+    this.limits = device.limits;
+    this.#pool = new BufferPool(device, device.limits);
+    device.lost.then((info) => {
+      if (this.#lost) return;
+      this.#lost = new BackendError(`webgpu: device lost (${info.reason}): ${info.message}`);
+      if (info.reason !== 'destroyed') console.error(this.#lost.message);
+    });
+    device.addEventListener('uncapturederror', (ev) => {
+      const message = (ev as GPUUncapturedErrorEvent).error.message;
+      if (this.#error) return;
+      this.#error = new BackendError(`webgpu: device error: ${message}`);
+      console.error(this.#error.message);
+    });
+  }
+
+  /** Wraps a device; compiles every shader of the table first so WGSL errors surface here. */
+  static async create(device: GPUDevice): Promise<GpuContext> {
+    const ctx = new GpuContext(device);
+    const names = Object.keys(shaders) as ShaderName[];
+    const modules = await Promise.all(names.map((n) => compileShader(device, n, shaders[n])));
+    names.forEach((n, i) => ctx.#modules.set(n, modules[i]));
+    return ctx;
+  }
+
+  /** Live tensor buffers (pooled free ones excluded). */
+  get bufferCount(): number {
+    return this.#pool.live;
+  }
+
+  /** A buffer for `size` f32 elements (0 allowed), from the pool. */
+  alloc(size: number, label: string): GpuHandle {
+    this.#throwIfLost();
+    return { buffer: this.#pool.acquire(size, label), size };
+  }
+
+  /** Returns a handle's buffer to the pool. */
+  release(h: GpuHandle): void {
+    this.#pool.release(h.buffer);
+  }
+
+  /** Writes host data at the start of a freshly allocated handle. */
+  write(h: GpuHandle, data: ArrayBufferView): void {
+    this.#throwIfLost();
+    if (data.byteLength === 0) return;
+    this.device.queue.writeBuffer(h.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /**
+   * A small constant handle outside the pool (not counted by `bufferCount`), alive until
+   * `dispose`: guards, stand-in bindings and similar backend-owned scratch.
+   */
+  persistent(values: Float32Array, label: string): GpuHandle {
+    this.#throwIfLost();
+    const size = bindingBytes(values.length);
+    const buffer = this.device.createBuffer({ label, size, usage: TENSOR_USAGE, mappedAtCreation: true });
+    new Float32Array(buffer.getMappedRange()).set(values);
+    buffer.unmap();
+    this.#persistent.add(buffer);
+    return { buffer, size: values.length };
+  }
+
+  /** A cached compute pipeline for `shader`'s `entryPoint` with the given override constants. */
+  pipeline(shader: ShaderName, entryPoint: string, constants?: Record<string, number>): GPUComputePipeline {
+    const key = `${shader}.${entryPoint}${constants ? JSON.stringify(constants) : ''}`;
+    let p = this.#pipelines.get(key);
+    if (p) return p;
+    let module = this.#modules.get(shader);
+    if (!module) {
+      module = this.device.createShaderModule({ label: shader, code: shaders[shader] });
+      this.#modules.set(shader, module);
+    }
+    this.device.pushErrorScope('validation');
+    p = this.device.createComputePipeline({
+      label: key,
+      layout: 'auto',
+      compute: constants ? { module, entryPoint, constants } : { module, entryPoint },
+    });
+    void this.device.popErrorScope().then((err) => {
+      if (err && !this.#error) {
+        this.#error = new BackendError(`webgpu: pipeline ${key} (shaders/${shader}.wgsl): ${err.message}`);
+        console.error(this.#error.message);
+      }
+    });
+    this.#pipelines.set(key, p);
+    return p;
+  }
+
+  /** An immutable uniform buffer holding `values`, cached by content (and label). */
+  uniform(values: ArrayBuffer | ArrayBufferView, label: string): GPUBuffer {
+    const bytes = values instanceof ArrayBuffer
+      ? new Uint8Array(values)
+      : new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    const size = Math.max(16, Math.ceil(bytes.byteLength / 16) * 16);
+    const padded = new Uint8Array(size);
+    padded.set(bytes);
+    const key = `${label}:${new Uint32Array(padded.buffer).join(',')}`;
+    const hit = this.#uniforms.get(key);
+    if (hit) {
+      this.#uniforms.delete(key);
+      this.#uniforms.set(key, hit);
+      return hit;
+    }
+    const buffer = this.device.createBuffer({ label, size, usage: UNIFORM_USAGE, mappedAtCreation: true });
+    new Uint8Array(buffer.getMappedRange()).set(padded);
+    buffer.unmap();
+    this.#uniforms.set(key, buffer);
+    return buffer;
+  }
+
+  /**
+   * Records one dispatch into the current compute pass. Binding i is `@group(0) @binding(i)`.
+   * A zero workgroup count records nothing.
+   */
+  dispatch(
+    label: string, pipeline: GPUComputePipeline, bindings: readonly (GpuHandle | GPUBuffer)[],
+    workgroups: readonly [number, number?, number?],
+  ): void {
+    this.#throwIfLost();
+    const [x, y = 1, z = 1] = workgroups;
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    if (x > max || y > max || z > max) {
+      throw new BackendError(`internal: webgpu dispatch '${label}': workgroups [${x},${y},${z}] exceed ${max} per dimension`);
+    }
+    if (x === 0 || y === 0 || z === 0) return;
+    const group = this.#bindGroup(label, pipeline, bindings);
+    if (!this.#pass) {
+      this.#encoder ??= this.device.createCommandEncoder({ label: 'wgnn' });
+      this.#pass = this.#encoder.beginComputePass({ label: 'wgnn' });
+    }
+    this.#pass.setPipeline(pipeline);
+    this.#pass.setBindGroup(0, group);
+    this.#pass.dispatchWorkgroups(x, y, z);
+    this.dispatchCount++;
+    if (++this.#pending >= MAX_PENDING) this.flush();
+  }
+
+  /** Submits the recorded work (no readback); released buffers become reusable. */
+  flush(): void {
+    this.#throwIfLost();
+    this.#pass?.end();
+    this.#pass = null;
+    if (this.#encoder) {
+      this.device.queue.submit([this.#encoder.finish()]);
+      this.submitCount++;
+      this.#encoder = null;
+    }
+    this.#pending = 0;
+    this.#pool.commit();
+    this.#evictUniforms();
+  }
+
+  /** Copies a handle back to the host (submits pending work first). */
+  async read(h: GpuHandle): Promise<Float32Array> {
+    this.#throwIfLost();
+    if (h.size === 0) return new Float32Array(0);
+    const bytes = bindingBytes(h.size);
+    const staging = this.device.createBuffer({ label: 'readback', size: bytes, usage: READBACK_USAGE });
+    this.#pass?.end();
+    this.#pass = null;
+    this.#encoder ??= this.device.createCommandEncoder({ label: 'wgnn' });
+    this.#encoder.copyBufferToBuffer(h.buffer, 0, staging, 0, bytes);
+    this.flush();
+    try {
+      await staging.mapAsync(0x01 /* READ */);
+      const out = new Float32Array(h.size);
+      out.set(new Float32Array(staging.getMappedRange(), 0, h.size));
+      staging.unmap();
+      this.#throwIfFailed();
+      return out;
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Submits pending work and resolves when the device has finished it. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.#throwIfFailed();
+  }
+
+  /** Destroys every buffer and the device; the context is unusable afterwards. */
+  dispose(): void {
+    if (this.#lost) return;
+    this.#lost = new BackendError('webgpu: the backend was disposed');
+    this.#pass?.end();
+    this.#pass = null;
+    this.#encoder = null;
+    this.#pool.destroy();
+    for (const b of this.#uniforms.values()) b.destroy();
+    for (const b of this.#persistent) b.destroy();
+    this.#persistent.clear();
+    this.#uniforms.clear();
+    this.#bindGroups.clear();
+    this.device.destroy();
+  }
+
+  #id(o: object): number {
+    let id = this.#ids.get(o);
+    if (id === undefined) this.#ids.set(o, (id = this.#nextId++));
+    return id;
+  }
+
+  #bindGroup(label: string, pipeline: GPUComputePipeline, bindings: readonly (GpuHandle | GPUBuffer)[]): GPUBindGroup {
+    let key = `${this.#id(pipeline)}`;
+    for (const b of bindings) key += isHandle(b) ? `|${this.#id(b.buffer)}:${b.size}` : `|${this.#id(b)}`;
+    const hit = this.#bindGroups.get(key);
+    if (hit) return hit;
+    let layout = this.#layouts.get(pipeline);
+    if (!layout) this.#layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
+    const entries = bindings.map((b, binding): GPUBindGroupEntry => ({
+      binding,
+      resource: isHandle(b) ? { buffer: b.buffer, size: bindingBytes(b.size) } : { buffer: b },
+    }));
+    const group = this.device.createBindGroup({ label, layout, entries });
+    if (this.#bindGroups.size >= MAX_BIND_GROUPS) this.#bindGroups.clear();
+    this.#bindGroups.set(key, group);
+    return group;
+  }
+
+  /** Runs after a submit, so no evicted buffer is referenced by unsubmitted commands. */
+  #evictUniforms(): void {
+    if (this.#uniforms.size <= MAX_UNIFORMS) return;
+    const drop = this.#uniforms.size - MAX_UNIFORMS / 2;
+    let i = 0;
+    for (const [key, buffer] of this.#uniforms) {
+      if (i++ >= drop) break;
+      buffer.destroy();
+      this.#uniforms.delete(key);
+    }
+    // Cached bind groups may name the destroyed buffers.
+    this.#bindGroups.clear();
+  }
+
+  #throwIfLost(): void {
+    if (this.#lost) throw this.#lost;
+    this.#throwIfFailed();
+  }
+
+  /** Reports an asynchronous validation error once, at the next call that can throw. */
+  #throwIfFailed(): void {
+    const err = this.#error;
+    if (err) {
+      this.#error = null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Device acquisition for the browser (`navigator.gpu`) and for Node (the optional `webgpu`
+ * package, Google's Dawn). Nothing here records work; see context.ts.
+ */
+import { BackendError } from '../../core/errors.js';
+
+/** An adapter and the device requested from it, with the limits we asked for. */
+export interface AcquiredGpu {
+  readonly adapter: GPUAdapter;
+  readonly device: GPUDevice;
+  /** `webgpu (google swiftshader)`-style summary of the adapter info. */
+  readonly description: string;
+}
+
+interface DawnModule {
+  create(options: string[]): GPU;
+  globals: object;
+}
+
+/** Where Dawn's GPU object lives for the life of the process (see ENVIRONMENT.md, pitfall). */
+interface DawnHolder {
+  __wgnnDawn?: GPU;
+}
+
+/** Limits we raise up to what the adapter offers: big tensors and large workgroups. */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+async function nodeGpu(): Promise<GPU | undefined> {
+  const holder = globalThis as DawnHolder;
+  if (holder.__wgnnDawn) return holder.__wgnnDawn;
+  // A variable specifier keeps bundlers from pulling the Node-only package into browser builds.
+  const specifier = 'webgpu';
+  let mod: DawnModule;
+  try {
+    mod = (await import(/* @vite-ignore */ specifier)) as DawnModule;
+  } catch {
+    return undefined;
+  }
+  Object.assign(globalThis, mod.globals);
+  const gpu = mod.create([]);
+  // Dawn's GPU object must stay reachable: V8 collecting it mid-run crashes the process.
+  holder.__wgnnDawn = gpu;
+  return gpu;
+}
+
+function isNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof proc?.versions?.node === 'string';
+}
+
+/** Formats adapter info as `webgpu (vendor architecture)`, falling back to device/description. */
+export function describeAdapter(info: GPUAdapterInfo | undefined): string {
+  if (!info) return 'webgpu';
+  const parts = [info.vendor, info.architecture].filter((s) => s);
+  if (parts.length === 0) parts.push(...[info.device, info.description].filter((s) => s));
+  return parts.length ? `webgpu (${parts.join(' ')})` : 'webgpu';
+}
+
+/**
+ * Finds a WebGPU adapter and requests a device with raised limits.
+ * Uses `gpu` if given, else `navigator.gpu`, else (in Node) the optional `webgpu` package.
+ * @throws BackendError when no WebGPU implementation or no adapter is available.
+ */
+export async function acquireGpu(gpu?: GPU): Promise<AcquiredGpu> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  const chosen = gpu ?? nav?.gpu ?? (isNode() ? await nodeGpu() : undefined);
+  if (!chosen) {
+    throw new BackendError(
+      isNode()
+        ? "webgpu: no WebGPU implementation found; install the optional 'webgpu' package (Dawn for Node)"
+        : 'webgpu: navigator.gpu is not available in this browser (WebGPU needs a secure context)',
+    );
+  }
+  const adapter = await chosen.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new BackendError(
+      isNode()
+        ? 'webgpu: no adapter found; in Node set VK_ICD_FILENAMES to a Vulkan driver manifest ' +
+          '(e.g. VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)'
+        : 'webgpu: no adapter found (in Chromium, WebGPU may need --enable-unsafe-webgpu)',
+    );
+  }
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const device = await adapter.requestDevice({ label: 'wgnn', requiredLimits });
+  return { adapter, device, description: describeAdapter(adapter.info) };
+}

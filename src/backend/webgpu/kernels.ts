@@ -1,0 +1,47 @@
+/**
+ * One table: Backend kernel -> the WGSL files it runs and the function that records its
+ * dispatches. A Backend method missing here is a compile error (`satisfies`).
+ */
+import type { Backend } from '../backend.js';
+import type { ShaderName } from './shaders.js';
+import type { GpuContext } from './context.js';
+import * as batchnorm from './batchnorm.js';
+import { binary, copy, fill, unary, where } from './elementwise.js';
+import { matmul } from './matmul.js';
+import { concat, gather, oneHot, slice, transpose } from './movement.js';
+import { argMax, reduce } from './reduce.js';
+import { assign, checkFinite, optimizerStep } from './training.js';
+
+/** Backend methods that record device work (everything but bookkeeping and transfers). */
+export type KernelName = Exclude<
+  keyof Backend, 'name' | 'description' | 'upload' | 'read' | 'free' | 'bufferCount' | 'sync' | 'dispose'
+>;
+
+/** The shaders a kernel dispatches and the function recording them (context first). */
+export interface Kernel {
+  readonly shaders: readonly ShaderName[];
+  // `never[]` parameters accept every kernel signature; call sites use the precise entry type.
+  readonly run: (ctx: GpuContext, ...args: never[]) => unknown;
+}
+
+export const kernels = {
+  unary: { shaders: ['unary'], run: unary },
+  binary: { shaders: ['binary'], run: binary },
+  where: { shaders: ['where'], run: where },
+  reduce: { shaders: ['reduce', 'copy', 'fill'], run: reduce },
+  argMax: { shaders: ['argmax', 'fill'], run: argMax },
+  matmul: { shaders: ['matmul', 'fill'], run: matmul },
+  transpose: { shaders: ['strided'], run: transpose },
+  slice: { shaders: ['strided'], run: slice },
+  concat: { shaders: ['strided'], run: concat },
+  gather: { shaders: ['gather'], run: gather },
+  oneHot: { shaders: ['gather'], run: oneHot },
+  fill: { shaders: ['fill'], run: fill },
+  copy: { shaders: ['copy'], run: copy },
+  assign: { shaders: ['finite', 'copy'], run: assign },
+  checkFinite: { shaders: ['finite'], run: checkFinite },
+  optimizerStep: { shaders: ['optimizer'], run: optimizerStep },
+  batchNormTrain: { shaders: ['batchnorm_stats', 'batchnorm_apply'], run: batchnorm.batchNormTrain },
+  batchNormInfer: { shaders: ['batchnorm_apply'], run: batchnorm.batchNormInfer },
+  batchNormGrad: { shaders: ['batchnorm_backward'], run: batchnorm.batchNormGrad },
+} as const satisfies Record<KernelName, Kernel>;
