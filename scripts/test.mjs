@@ -12,10 +12,12 @@ import { parseCLI, startVitest } from 'vitest/node';
 
 // Dawn finds no adapter without SwiftShader's Vulkan manifest. Workers inherit process.env.
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
-// Chromium prints `XDG_RUNTIME_DIR is invalid` without a private, writable one.
-const runtimeDir = mkdtempSync(join(tmpdir(), 'wgnn-xdg-'));
+// Chromium prints `XDG_RUNTIME_DIR is invalid` without a private, writable one. The same folder
+// is the run's TMPDIR (test/setup.ts leaves markers there) and is removed at the end.
+const runtimeDir = mkdtempSync(join(tmpdir(), 'wgnn-test-'));
 chmodSync(runtimeDir, 0o700);
 process.env.XDG_RUNTIME_DIR = runtimeDir;
+process.env.TMPDIR = runtimeDir;
 
 const failures = [];
 
