@@ -385,6 +385,8 @@ describe('resources and errors', () => {
   it('a WGSL compile error names file:line:col', async () => {
     const code = '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefinedThing;\n}\n';
     await expect(compileShader(be.ctx.device, 'broken', code)).rejects.toThrow(/shaders\/broken\.wgsl:3:\d+/);
+    // The failure is reported there only: the next operation still works.
+    expect(await rd(be.fill(3, 1), 3)).toEqual([1, 1, 1]);
   });
 
   it('a tensor larger than maxStorageBufferBindingSize throws BackendError naming size and limit', () => {

@@ -32,8 +32,11 @@ export function grid(threads: number, workgroupSize = 256): [number, number] {
 
 /** Compiles one WGSL source; compile errors become a BackendError citing `name.wgsl:line:col`. */
 export async function compileShader(device: GPUDevice, name: string, code: string): Promise<GPUShaderModule> {
+  // Captured here so a bad module is reported once, with its location, not as a device error.
+  device.pushErrorScope('validation');
   const module = device.createShaderModule({ label: name, code });
   const info = await module.getCompilationInfo();
+  await device.popErrorScope();
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0) {
     const lines = errors.map((m) => `shaders/${name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`);
