@@ -1,6 +1,6 @@
 /** wgnn: WebGPU tensors and Keras-exact batch normalization. Public API (re-exports only). */
-export { init, getBackend, backendInfo, memory, ready } from './backend/select.js';
-export type { InitOptions, AdapterSummary } from './backend/select.js';
+export { init, getBackend, backendInfo, backendStats, memory, ready } from './backend/select.js';
+export type { InitOptions, AdapterSummary, BackendStats } from './backend/select.js';
 export { BackendError, NonFiniteError, ShapeError, ValueError } from './core/errors.js';
 export { Tensor, Variable } from './core/tensor.js';
 export type { NestedArray } from './core/tensor.js';
@@ -17,3 +17,12 @@ export { reshape, transpose, slice, gather, concat, oneHot, broadcastTo } from '
 export { batchNormTrain, batchNormInfer } from './ops/batchnorm.js';
 export type { BatchNormOptions, MovingStats } from './ops/batchnorm.js';
 export { grad, grads, valueAndGrads, variableGrads } from './autograd/grad.js';
+export { input, Layer, SymbolicTensor } from './layers/layer.js';
+export type { InputOptions, ApplyOptions, SymbolicShape } from './layers/layer.js';
+export * as layers from './layers/index.js';
+export * as optimizers from './optimizers/index.js';
+export * as losses from './losses/index.js';
+export { model, sequential, loadModel, Model, Sequential } from './models/index.js';
+export type {
+  ModelOptions, SequentialOptions, ModelArtifacts, CompileOptions, FitOptions, EvaluateOptions, History,
+} from './models/index.js';

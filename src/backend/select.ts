@@ -72,3 +72,20 @@ export function memory(): { numTensors: number; numBytes: number; numGpuBuffers:
 export async function ready(): Promise<void> {
   await engine.backend.sync();
 }
+
+/** Work counters of the active backend (all zero on the CPU), for profiling dispatch overhead. */
+export interface BackendStats {
+  /** Compute dispatches recorded. */
+  readonly dispatches: number;
+  /** Queue submissions. */
+  readonly submits: number;
+  /** GPU -> CPU transfers (`data()`, `array()`). */
+  readonly readbacks: number;
+}
+
+/** Counters since the backend was created; take differences around the code to profile. */
+export function backendStats(): BackendStats {
+  const b = engine.backend;
+  if (!(b instanceof WebGpuBackend)) return { dispatches: 0, submits: 0, readbacks: 0 };
+  return { dispatches: b.ctx.dispatchCount, submits: b.ctx.submitCount, readbacks: b.ctx.readbackCount };
+}

@@ -56,6 +56,8 @@ export class GpuContext {
   dispatchCount = 0;
   /** Queue submissions since creation. */
   submitCount = 0;
+  /** GPU -> CPU transfers so far (only `read` makes one). */
+  readbackCount = 0;
 
   readonly #pool: BufferPool;
   readonly #modules = new Map<ShaderName, GPUShaderModule>();
@@ -229,6 +231,7 @@ export class GpuContext {
   async read(h: GpuHandle): Promise<Float32Array> {
     this.#throwIfLost();
     if (h.size === 0) return new Float32Array(0);
+    this.readbackCount++;
     const bytes = bindingBytes(h.size);
     const staging = this.device.createBuffer({ label: 'readback', size: bytes, usage: READBACK_USAGE });
     this.#pass?.end();
