@@ -15,6 +15,15 @@ export interface InitOptions {
 }
 
 let warnedFallback = false;
+/** The WebGPU backend made by an earlier `init`, reused while the same GPU object is asked for. */
+let cachedGpu: { gpu: GPU | undefined; backend: WebGpuBackend } | null = null;
+
+async function webgpuBackend(gpu: GPU | undefined): Promise<WebGpuBackend> {
+  if (cachedGpu !== null && cachedGpu.gpu === gpu && !cachedGpu.backend.isLost) return cachedGpu.backend;
+  const backend = await WebGpuBackend.create(gpu);
+  cachedGpu = { gpu, backend };
+  return backend;
+}
 
 /**
  * Selects the backend for the ops that follow. `'webgpu'` throws a BackendError when no adapter
@@ -30,7 +39,7 @@ export async function init(options: InitOptions = {}): Promise<'webgpu' | 'cpu'>
     b = new CpuBackend();
   } else {
     try {
-      b = await WebGpuBackend.create(options.gpu);
+      b = await webgpuBackend(options.gpu);
     } catch (e) {
       if (kind === 'webgpu' || !(e instanceof BackendError)) throw e;
       if (!warnedFallback) {
@@ -59,7 +68,11 @@ export interface AdapterSummary {
 /** The active backend and, on WebGPU, the adapter it runs on. */
 export function backendInfo(): { name: 'webgpu' | 'cpu'; description: string; adapter?: AdapterSummary } {
   const b = engine.backend;
-  if (b instanceof WebGpuBackend) return { name: b.name, description: b.description, adapter: b.adapterInfo };
+  if (b instanceof WebGpuBackend) {
+    // GPUAdapterInfo's fields are getters: copy them into a plain, printable object.
+    const { vendor, architecture, device, description } = b.adapterInfo;
+    return { name: b.name, description: b.description, adapter: { vendor, architecture, device, description } };
+  }
   return { name: b.name, description: b.description };
 }
 

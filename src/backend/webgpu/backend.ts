@@ -33,6 +33,11 @@ export class WebGpuBackend implements Backend {
   readonly adapterInfo: GPUAdapterInfo;
   /** The device context every kernel records into (exposed for benchmarks and kernel tests). */
   readonly ctx: GpuContext;
+
+  /** True once the device is lost or destroyed: `init` then makes a new one. */
+  get isLost(): boolean {
+    return this.ctx.isLost;
+  }
   readonly #scratch: Scratch;
 
   private constructor(ctx: GpuContext, description: string, adapterInfo: GPUAdapterInfo) {

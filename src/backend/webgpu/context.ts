@@ -72,6 +72,11 @@ export class GpuContext {
   #pass: GPUComputePassEncoder | null = null;
   #pending = 0;
   #lost: BackendError | null = null;
+
+  /** True once the device is lost or destroyed. */
+  get isLost(): boolean {
+    return this.#lost !== null;
+  }
   #error: BackendError | null = null;
 
   private constructor(device: GPUDevice) {
