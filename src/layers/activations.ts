@@ -1,0 +1,45 @@
+/** Activation functions by Keras name, as compositions of the primitive ops. */
+import { ValueError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { div, exp, relu, sigmoid, sub, tanh } from '../ops/elementwise.js';
+import { max, sum } from '../ops/reduce.js';
+
+export type ActivationName = 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'linear';
+export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'sigmoid', 'tanh', 'softmax', 'linear'];
+
+/**
+ * Softmax over the last axis: exp(x - max(x)) / sum(exp(x - max(x))). Subtracting the max keeps
+ * exp finite; its gradient contribution cancels (softmax is shift-invariant).
+ */
+export function softmax(x: Tensor): Tensor {
+  const e = exp(sub(x, max(x, -1, true)));
+  return div(e, sum(e, -1, true));
+}
+
+/** Applies the named activation (`linear` returns x itself). */
+export function applyActivation(name: ActivationName, x: Tensor): Tensor {
+  switch (name) {
+    case 'relu':
+      return relu(x);
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'tanh':
+      return tanh(x);
+    case 'softmax':
+      return softmax(x);
+    case 'linear':
+      return x;
+    default:
+      name satisfies never;
+      throw new ValueError(`unknown activation '${String(name)}'`);
+  }
+}
+
+/** Validates an activation option; `label` names the layer. */
+export function checkActivation(value: unknown, label: string): ActivationName {
+  const v = value ?? 'linear';
+  if (!ACTIVATIONS.includes(v as ActivationName)) {
+    throw new ValueError(`${label}: unknown activation ${JSON.stringify(value)} (use ${ACTIVATIONS.join(', ')})`);
+  }
+  return v as ActivationName;
+}

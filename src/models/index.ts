@@ -1,0 +1,19 @@
+/** Model factories: `model({inputs, outputs})`, `sequential({layers})`, `loadModel(artifacts)`. */
+import { Model, type ModelOptions } from './model.js';
+import { Sequential, type SequentialOptions } from './sequential.js';
+
+/** A functional model from `wg.input()` to a layer output. */
+export function model(options: ModelOptions): Model {
+  return new Model(options);
+}
+
+/** A linear stack of layers. */
+export function sequential(options: SequentialOptions = {}): Sequential {
+  return new Sequential(options);
+}
+
+export { Model, Sequential };
+export { loadModel } from './serialize.js';
+export type { ModelOptions, SequentialOptions };
+export type { ModelArtifacts, ModelTopology, WeightSpec } from './serialize.js';
+export type { CompileOptions, FitOptions, EvaluateOptions, History, BatchLogs, EpochLogs } from './training.js';
