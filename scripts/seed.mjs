@@ -5,8 +5,21 @@
  * CPU, and says which. The TypeScript sources import WGSL with Vite's `?raw`, so they are loaded
  * through Vite's SSR module loader rather than plain Node/tsx.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'vite';
 
+// Dawn needs SwiftShader's Vulkan manifest and a Vulkan loader; without Debian's libvulkan1 it
+// uses the one Chromium ships. LD_LIBRARY_PATH is read at process start, so re-run with it.
+const CHROMIUM_LIBS = '/usr/lib/chromium';
+const systemVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1']
+  .some((p) => existsSync(p));
+const ld = process.env.LD_LIBRARY_PATH ?? '';
+if (!systemVulkan && existsSync(CHROMIUM_LIBS) && !ld.split(':').includes(CHROMIUM_LIBS)) {
+  const env = { ...process.env, LD_LIBRARY_PATH: ld ? `${ld}:${CHROMIUM_LIBS}` : CHROMIUM_LIBS };
+  const r = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env });
+  process.exit(r.status ?? 1);
+}
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 const server = await createServer({ configFile: 'vite.config.ts', server: { middlewareMode: true, hmr: false }, appType: 'custom', logLevel: 'error' });
