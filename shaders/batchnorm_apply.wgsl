@@ -18,7 +18,7 @@ struct Params {
   inner: u32,       // segment length in load units (vec4 or f32)
   lanes: u32,       // threads per channel (group)
   groups: u32,      // rows mode: channel groups (C / 4 or C)
-  stepOuter: u32,   // planes mode: lanes / inner
+  stride: u32,      // load units between a thread's consecutive items (rows: lanes * groups)
   stepInner: u32,   // planes mode: lanes % inner
   innerElems: u32,
   count: f32,
@@ -26,6 +26,8 @@ struct Params {
   momentum: f32,
   correction: f32,
   flags: u32,       // bit 1: gamma given, bit 2: beta given, bit 3: stat is a variance
+  jump: u32,        // planes mode: (C - 1) * inner, added when an item wraps past its plane
+  total: u32,       // load units of the whole tensor
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -42,19 +44,14 @@ fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
 }
 
-struct Cursor { o: u32, i: u32 }
+// Planes mode: a thread's items m = lane, lane + lanes, ... of channel c sit at load index
+// e = (o * C + c) * inner + i, (o, i) = (m / inner, m % inner). Stepping keeps e and i and
+// adds `jump` when i wraps, so the loop has no division; it ends when e passes `total`.
+struct Cursor { e: u32, i: u32 }
 
-fn cursorStart(lane: u32) -> Cursor {
-  return Cursor(lane / p.inner, lane % p.inner);
-}
-
-fn cursorNext(cur: ptr<function, Cursor>) {
-  (*cur).i += p.stepInner;
-  (*cur).o += p.stepOuter;
-  if ((*cur).i >= p.inner) {
-    (*cur).i -= p.inner;
-    (*cur).o += 1u;
-  }
+fn cursorStart(c: u32, lane: u32) -> Cursor {
+  let i = lane % p.inner;
+  return Cursor(((lane / p.inner) * p.channels + c) * p.inner + i, i);
 }
 
 /** (scale, shift) of channel c. Unused gamma/beta bindings hold a placeholder buffer. */
@@ -83,8 +80,7 @@ fn apply_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let k3 = coefficients(4u * g + 3u);
   let scale = vec4<f32>(k0.x, k1.x, k2.x, k3.x);
   let shift = vec4<f32>(k0.y, k1.y, k2.y, k3.y);
-  for (var r = lane; r < p.outer; r += p.lanes) {
-    let e = r * G + g;
+  for (var e = lane * G + g; e < p.total; e += p.stride) {
     y4[e] = fma(x4[e], scale, shift);
   }
 }
@@ -98,8 +94,7 @@ fn apply_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let g = t % G;
   let lane = t / G;
   let k = coefficients(g);
-  for (var r = lane; r < p.outer; r += p.lanes) {
-    let e = r * G + g;
+  for (var e = lane * G + g; e < p.total; e += p.stride) {
     y[e] = fma(x[e], k.x, k.y);
   }
 }
@@ -114,11 +109,15 @@ fn apply_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let k = coefficients(c);
   let scale = vec4<f32>(k.x);
   let shift = vec4<f32>(k.y);
-  var cur = cursorStart(t % p.lanes);
-  while (cur.o < p.outer) {
-    let e = (cur.o * C + c) * p.inner + cur.i;
+  var cur = cursorStart(c, t % p.lanes);
+  while (cur.e < p.total) {
+    let e = cur.e;
     y4[e] = fma(x4[e], scale, shift);
-    cursorNext(&cur);
+    cur.e += p.stride;
+    cur.i += p.stepInner;
+    let wrap = cur.i >= p.inner;
+    cur.i = select(cur.i, cur.i - p.inner, wrap);
+    cur.e = select(cur.e, cur.e + p.jump, wrap);
   }
 }
 
@@ -130,10 +129,14 @@ fn apply_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   if (t >= C * p.lanes) { return; }
   let c = t / p.lanes;
   let k = coefficients(c);
-  var cur = cursorStart(t % p.lanes);
-  while (cur.o < p.outer) {
-    let e = (cur.o * C + c) * p.inner + cur.i;
+  var cur = cursorStart(c, t % p.lanes);
+  while (cur.e < p.total) {
+    let e = cur.e;
     y[e] = fma(x[e], k.x, k.y);
-    cursorNext(&cur);
+    cur.e += p.stride;
+    cur.i += p.stepInner;
+    let wrap = cur.i >= p.inner;
+    cur.i = select(cur.i, cur.i - p.inner, wrap);
+    cur.e = select(cur.e, cur.e + p.jump, wrap);
   }
 }

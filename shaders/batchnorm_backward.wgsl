@@ -21,7 +21,7 @@ struct Params {
   inner: u32,       // segment length in load units (vec4 or f32)
   lanes: u32,       // threads per channel (group); in finalize: partials per channel
   groups: u32,      // rows mode: channel groups (C / 4 or C)
-  stepOuter: u32,   // planes mode: lanes / inner
+  stride: u32,      // load units between a thread's consecutive items (rows: lanes * groups)
   stepInner: u32,   // planes mode: lanes % inner
   innerElems: u32,
   count: f32,       // n, elements per channel
@@ -29,6 +29,8 @@ struct Params {
   momentum: f32,
   correction: f32,
   flags: u32,       // bit 1: gamma given
+  jump: u32,        // planes mode: (C - 1) * inner, added when an item wraps past its plane
+  total: u32,       // load units of the whole tensor
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -50,19 +52,14 @@ fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
 }
 
-struct Cursor { o: u32, i: u32 }
+// Planes mode: a thread's items m = lane, lane + lanes, ... of channel c sit at load index
+// e = (o * C + c) * inner + i, (o, i) = (m / inner, m % inner). Stepping keeps e and i and
+// adds `jump` when i wraps, so the loop has no division; it ends when e passes `total`.
+struct Cursor { e: u32, i: u32 }
 
-fn cursorStart(lane: u32) -> Cursor {
-  return Cursor(lane / p.inner, lane % p.inner);
-}
-
-fn cursorNext(cur: ptr<function, Cursor>) {
-  (*cur).i += p.stepInner;
-  (*cur).o += p.stepOuter;
-  if ((*cur).i >= p.inner) {
-    (*cur).i -= p.inner;
-    (*cur).o += 1u;
-  }
+fn cursorStart(c: u32, lane: u32) -> Cursor {
+  let i = lane % p.inner;
+  return Cursor(((lane / p.inner) * p.channels + c) * p.inner + i, i);
 }
 
 fn mean4(g: u32) -> vec4<f32> {
@@ -85,8 +82,7 @@ fn partial_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let mu = mean4(g);
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
-  for (var r = lane; r < p.outer; r += p.lanes) {
-    let e = r * G + g;
+  for (var e = lane * G + g; e < p.total; e += p.stride) {
     let d = dy4[e];
     s1 += d;
     s2 = fma(d, x4[e] - mu, s2);
@@ -107,8 +103,7 @@ fn partial_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let mu = mean[g];
   var s1 = 0.0;
   var s2 = 0.0;
-  for (var r = lane; r < p.outer; r += p.lanes) {
-    let e = r * G + g;
+  for (var e = lane * G + g; e < p.total; e += p.stride) {
     let d = dy[e];
     s1 += d;
     s2 = fma(d, x[e] - mu, s2);
@@ -130,13 +125,17 @@ fn partial_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   let mu = vec4<f32>(mean[c]);
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
-  var cur = cursorStart(lane);
-  while (cur.o < p.outer) {
-    let e = (cur.o * C + c) * p.inner + cur.i;
+  var cur = cursorStart(c, lane);
+  while (cur.e < p.total) {
+    let e = cur.e;
     let d = dy4[e];
     s1 += d;
     s2 = fma(d, x4[e] - mu, s2);
-    cursorNext(&cur);
+    cur.e += p.stride;
+    cur.i += p.stepInner;
+    let wrap = cur.i >= p.inner;
+    cur.i = select(cur.i, cur.i - p.inner, wrap);
+    cur.e = select(cur.e, cur.e + p.jump, wrap);
   }
   part[3u * C + lane * C + c] = dot(s1, vec4<f32>(1.0));
   part[3u * C + (L + lane) * C + c] = dot(s2, vec4<f32>(1.0));
@@ -154,13 +153,17 @@ fn partial_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   let mu = mean[c];
   var s1 = 0.0;
   var s2 = 0.0;
-  var cur = cursorStart(lane);
-  while (cur.o < p.outer) {
-    let e = (cur.o * C + c) * p.inner + cur.i;
+  var cur = cursorStart(c, lane);
+  while (cur.e < p.total) {
+    let e = cur.e;
     let d = dy[e];
     s1 += d;
     s2 = fma(d, x[e] - mu, s2);
-    cursorNext(&cur);
+    cur.e += p.stride;
+    cur.i += p.stepInner;
+    let wrap = cur.i >= p.inner;
+    cur.i = select(cur.i, cur.i - p.inner, wrap);
+    cur.e = select(cur.e, cur.e + p.jump, wrap);
   }
   part[3u * C + lane * C + c] = s1;
   part[3u * C + (L + lane) * C + c] = s2;
@@ -203,8 +206,7 @@ fn dx_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   let a = coef4(g, 0u);
   let b = coef4(g, 1u);
   let c = coef4(g, 2u);
-  for (var r = lane; r < p.outer; r += p.lanes) {
-    let e = r * G + g;
+  for (var e = lane * G + g; e < p.total; e += p.stride) {
     dx4[e] = fma(a, dy4[e], fma(b, x4[e] - mu, c));
   }
 }
@@ -221,8 +223,7 @@ fn dx_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let a = part[g];
   let b = part[G + g];
   let c = part[2u * G + g];
-  for (var r = lane; r < p.outer; r += p.lanes) {
-    let e = r * G + g;
+  for (var e = lane * G + g; e < p.total; e += p.stride) {
     dx[e] = fma(a, dy[e], fma(b, x[e] - mu, c));
   }
 }
@@ -238,11 +239,15 @@ fn dx_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let a = vec4<f32>(part[ch]);
   let b = vec4<f32>(part[C + ch]);
   let c = vec4<f32>(part[2u * C + ch]);
-  var cur = cursorStart(t % p.lanes);
-  while (cur.o < p.outer) {
-    let e = (cur.o * C + ch) * p.inner + cur.i;
+  var cur = cursorStart(ch, t % p.lanes);
+  while (cur.e < p.total) {
+    let e = cur.e;
     dx4[e] = fma(a, dy4[e], fma(b, x4[e] - mu, c));
-    cursorNext(&cur);
+    cur.e += p.stride;
+    cur.i += p.stepInner;
+    let wrap = cur.i >= p.inner;
+    cur.i = select(cur.i, cur.i - p.inner, wrap);
+    cur.e = select(cur.e, cur.e + p.jump, wrap);
   }
 }
 
@@ -257,10 +262,14 @@ fn dx_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   let a = part[ch];
   let b = part[C + ch];
   let c = part[2u * C + ch];
-  var cur = cursorStart(t % p.lanes);
-  while (cur.o < p.outer) {
-    let e = (cur.o * C + ch) * p.inner + cur.i;
+  var cur = cursorStart(ch, t % p.lanes);
+  while (cur.e < p.total) {
+    let e = cur.e;
     dx[e] = fma(a, dy[e], fma(b, x[e] - mu, c));
-    cursorNext(&cur);
+    cur.e += p.stride;
+    cur.i += p.stepInner;
+    let wrap = cur.i >= p.inner;
+    cur.i = select(cur.i, cur.i - p.inner, wrap);
+    cur.e = select(cur.e, cur.e + p.jump, wrap);
   }
 }

@@ -29,7 +29,7 @@ struct Params {
   inner: u32,       // segment length in load units (vec4 or f32)
   lanes: u32,       // threads per channel (group) = partials per channel
   groups: u32,      // rows mode: channel groups (C / 4 or C)
-  stepOuter: u32,   // planes mode: lanes / inner
+  stride: u32,      // load units between a thread's consecutive items (rows: lanes * groups)
   stepInner: u32,   // planes mode: lanes % inner
   innerElems: u32,  // segment length in f32 elements
   count: f32,       // n, elements per channel
@@ -37,6 +37,8 @@ struct Params {
   momentum: f32,
   correction: f32,  // moving-variance factor: 1 or n / (n - 1)
   flags: u32,       // bit 0: update the moving statistics
+  jump: u32,        // planes mode: (C - 1) * inner, added when an item wraps past its plane
+  total: u32,       // load units of the whole tensor
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -55,19 +57,14 @@ fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
 }
 
-struct Cursor { o: u32, i: u32 }
+// Planes mode: a thread's items m = lane, lane + lanes, ... of channel c sit at load index
+// e = (o * C + c) * inner + i, (o, i) = (m / inner, m % inner). Stepping keeps e and i and
+// adds `jump` when i wraps, so the loop has no division; it ends when e passes `total`.
+struct Cursor { e: u32, i: u32 }
 
-fn cursorStart(lane: u32) -> Cursor {
-  return Cursor(lane / p.inner, lane % p.inner);
-}
-
-fn cursorNext(cur: ptr<function, Cursor>) {
-  (*cur).i += p.stepInner;
-  (*cur).o += p.stepOuter;
-  if ((*cur).i >= p.inner) {
-    (*cur).i -= p.inner;
-    (*cur).o += 1u;
-  }
+fn cursorStart(c: u32, lane: u32) -> Cursor {
+  let i = lane % p.inner;
+  return Cursor(((lane / p.inner) * p.channels + c) * p.inner + i, i);
 }
 
 /** NaN and +-Inf by their exponent bits: immune to compilers that assume finite math. */
@@ -86,8 +83,8 @@ fn partial_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let s = x4[g];
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
-  for (var r = lane; r < p.outer; r += p.lanes) {
-    let d = x4[r * G + g] - s;
+  for (var e = lane * G + g; e < p.total; e += p.stride) {
+    let d = x4[e] - s;
     s1 += d;
     s2 = fma(d, d, s2);
   }
@@ -106,8 +103,8 @@ fn partial_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let s = x[g];
   var s1 = 0.0;
   var s2 = 0.0;
-  for (var r = lane; r < p.outer; r += p.lanes) {
-    let d = x[r * G + g] - s;
+  for (var e = lane * G + g; e < p.total; e += p.stride) {
+    let d = x[e] - s;
     s1 += d;
     s2 = fma(d, d, s2);
   }
@@ -127,12 +124,16 @@ fn partial_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   let s = vec4<f32>(x4[c * p.inner].x);
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
-  var cur = cursorStart(lane);
-  while (cur.o < p.outer) {
-    let d = x4[(cur.o * C + c) * p.inner + cur.i] - s;
+  var cur = cursorStart(c, lane);
+  while (cur.e < p.total) {
+    let d = x4[cur.e] - s;
     s1 += d;
     s2 = fma(d, d, s2);
-    cursorNext(&cur);
+    cur.e += p.stride;
+    cur.i += p.stepInner;
+    let wrap = cur.i >= p.inner;
+    cur.i = select(cur.i, cur.i - p.inner, wrap);
+    cur.e = select(cur.e, cur.e + p.jump, wrap);
   }
   part[lane * C + c] = dot(s1, vec4<f32>(1.0));
   part[(L + lane) * C + c] = dot(s2, vec4<f32>(1.0));
@@ -150,12 +151,16 @@ fn partial_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   let s = x[c * p.inner];
   var s1 = 0.0;
   var s2 = 0.0;
-  var cur = cursorStart(lane);
-  while (cur.o < p.outer) {
-    let d = x[(cur.o * C + c) * p.inner + cur.i] - s;
+  var cur = cursorStart(c, lane);
+  while (cur.e < p.total) {
+    let d = x[cur.e] - s;
     s1 += d;
     s2 = fma(d, d, s2);
-    cursorNext(&cur);
+    cur.e += p.stride;
+    cur.i += p.stepInner;
+    let wrap = cur.i >= p.inner;
+    cur.i = select(cur.i, cur.i - p.inner, wrap);
+    cur.e = select(cur.e, cur.e + p.jump, wrap);
   }
   part[lane * C + c] = s1;
   part[(L + lane) * C + c] = s2;
