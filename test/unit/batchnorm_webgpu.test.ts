@@ -165,10 +165,17 @@ describe('batch statistics numerics (mean 1e4, std 1, 2^16 rows)', () => {
     return batchNormTrainCpu(f64(x), [rows, 4], { axis: 1, epsilon: 0 }, null, null, null).variance;
   }
 
-  it('the kernels keep the variance within 1e-4 relative of float64', async () => {
+  it('the kernels keep the variance within 1e-4 relative of float64 ([N, C], rows kernels)', async () => {
     const got = batchNormTrain(ctx, { handle: upload(x), shape: [rows, 4] }, { axis: 1, epsilon: 1e-3 }, null, null, null);
     const v = await ctx.read(got.variance);
     expect(v).toBeAllClose(truth(), { rtol: 1e-4, atol: 0 });
+  });
+
+  it('and in NCHW ([16, 4, 64, 64] axis 1, planes kernels)', async () => {
+    const shape = [16, 4, 64, 64];
+    const want = batchNormTrainCpu(f64(x), shape, { axis: 1, epsilon: 0 }, null, null, null).variance;
+    const got = batchNormTrain(ctx, { handle: upload(x), shape }, { axis: 1, epsilon: 1e-3 }, null, null, null);
+    expect(await ctx.read(got.variance)).toBeAllClose(want, { rtol: 1e-4, atol: 0 });
   });
 
   it('naive E[x^2] - E[x]^2 accumulated in float32 does not (why shifted sums are used)', () => {
