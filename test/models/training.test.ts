@@ -142,4 +142,35 @@ describe('device work per training step', () => {
       console.log(`[wgnn] Dense-BN-Dense step (batch 8): ${per('dispatches')} dispatches, ${per('submits')} submits per step`);
     }
   });
+
+  it('seed model and MLP 784-256-BN-ReLU-10 (batch 256): dispatches and submits per step, no readback inside an epoch', async () => {
+    const measure = async (model: wg.Model, x: wg.Tensor, y: wg.Tensor, batchSize: number) => {
+      await model.fit(x, y, { batchSize, epochs: 1, shuffle: false });
+      const s0 = wg.backendStats();
+      await model.fit(x, y, { batchSize, epochs: 1, shuffle: false });
+      const s1 = wg.backendStats();
+      const steps = Math.ceil(x.shape[0] / batchSize);
+      return { d: (s1.dispatches - s0.dispatches) / steps, s: (s1.submits - s0.submits) / steps, r: s1.readbacks - s0.readbacks };
+    };
+    const inp = wg.input({ shape: [5] });
+    const seedModel = wg.model({ inputs: inp, outputs: wg.layers.batchNormalization({ epsilon: 1e-9 }).apply(inp) });
+    seedModel.compile({ loss: (a, b) => wg.square(wg.sub(a, b)) });
+    const xs = wg.randomNormal([9, 5], { seed: 1 });
+    const seed = await measure(seedModel, xs, xs, 3);
+    const mlpModel = wg.sequential({ layers: [
+      wg.layers.dense({ units: 256, inputShape: [784], kernelInitializer: { name: 'glorotUniform', seed: 1 } }),
+      wg.layers.batchNormalization(), wg.layers.activation({ activation: 'relu' }),
+      wg.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: { name: 'glorotUniform', seed: 2 } }),
+    ] });
+    mlpModel.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    const xm = wg.randomUniform([512, 784], { seed: 2 });
+    const ym = wg.tensor(Array.from({ length: 512 }, (_, i) => i % 10));
+    const mlpStats = await measure(mlpModel, xm, ym, 256);
+    if (wg.getBackend() === 'webgpu') {
+      expect(seed.r).toBe(1);
+      expect(mlpStats.r).toBe(1);
+      console.log(`[wgnn] seed model step (batch 3): ${seed.d} dispatches, ${seed.s} submits; ` +
+        `MLP 784-256-BN-ReLU-10 step (batch 256): ${mlpStats.d} dispatches, ${mlpStats.s} submits (1 readback per epoch)`);
+    }
+  });
 });
