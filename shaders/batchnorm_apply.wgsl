@@ -6,7 +6,7 @@
 //          = inverseSqrt(stat + epsilon)       (inference, flags bit 3)
 //   scale  = gamma * invStd,  shift = beta - mean * scale   (SEMANTICS.md section 2)
 //
-// Each thread owns one channel (or a vec4 of 4 channels) and a strided run of its items, so the
+// Each thread owns one channel (or a vec4 of 4 channels) and a contiguous run of its items, so the
 // per-channel coefficients are computed once per thread, not per element. Same [outer, C, inner]
 // view and layout modes as batchnorm_stats.wgsl (rows: inner == 1, planes: inner > 1).
 
@@ -18,8 +18,8 @@ struct Params {
   inner: u32,       // segment length in load units (vec4 or f32)
   lanes: u32,       // threads per channel (group)
   groups: u32,      // rows mode: channel groups (C / 4 or C)
-  stride: u32,      // load units between a thread's consecutive items (rows: lanes * groups)
-  stepInner: u32,   // planes mode: lanes % inner
+  stride: u32,      // planes mode: load-index step of 4 items, see Cursor
+  stepInner: u32,   // planes mode: 4 % inner
   innerElems: u32,
   count: f32,
   epsilon: f32,
@@ -28,6 +28,7 @@ struct Params {
   flags: u32,       // bit 1: gamma given, bit 2: beta given, bit 3: stat is a variance
   jump: u32,        // planes mode: (C - 1) * inner, added when an item wraps past its plane
   total: u32,       // load units of the whole tensor
+  steps: u32,       // items per thread
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -44,14 +45,18 @@ fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
 }
 
-// Planes mode: a thread's items m = lane, lane + lanes, ... of channel c sit at load index
-// e = (o * C + c) * inner + i, (o, i) = (m / inner, m % inner). Stepping keeps e and i and
-// adds `jump` when i wraps, so the loop has no division; it ends when e passes `total`.
+// Planes mode: the threads of a quad (lanes 4q .. 4q + 3, one SIMD group on SwiftShader) walk
+// a contiguous chunk of 4 * steps items of channel c together, items m = 4q * steps + lane % 4,
+// + 4, + 8, ..., at load index e = (o * C + c) * inner + i with (o, i) = (m / inner, m % inner).
+// Each quad reads whole 64-byte lines in sequence: a prefetchable stream on a CPU, 32-byte
+// sectors fully used on a GPU. Stepping keeps e and i and adds `jump` when i wraps, so the loop
+// has no division; items past the channel's end give e >= total.
 struct Cursor { e: u32, i: u32 }
 
 fn cursorStart(c: u32, lane: u32) -> Cursor {
-  let i = lane % p.inner;
-  return Cursor(((lane / p.inner) * p.channels + c) * p.inner + i, i);
+  let m = (lane & ~3u) * p.steps + (lane & 3u);
+  let i = m % p.inner;
+  return Cursor(((m / p.inner) * p.channels + c) * p.inner + i, i);
 }
 
 /** (scale, shift) of channel c. Unused gamma/beta bindings hold a placeholder buffer. */
@@ -80,7 +85,9 @@ fn apply_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let k3 = coefficients(4u * g + 3u);
   let scale = vec4<f32>(k0.x, k1.x, k2.x, k3.x);
   let shift = vec4<f32>(k0.y, k1.y, k2.y, k3.y);
-  for (var e = lane * G + g; e < p.total; e += p.stride) {
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
     y4[e] = fma(x4[e], scale, shift);
   }
 }
@@ -94,7 +101,9 @@ fn apply_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let g = t % G;
   let lane = t / G;
   let k = coefficients(g);
-  for (var e = lane * G + g; e < p.total; e += p.stride) {
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
     y[e] = fma(x[e], k.x, k.y);
   }
 }
@@ -110,7 +119,7 @@ fn apply_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let scale = vec4<f32>(k.x);
   let shift = vec4<f32>(k.y);
   var cur = cursorStart(c, t % p.lanes);
-  while (cur.e < p.total) {
+  for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     y4[e] = fma(x4[e], scale, shift);
     cur.e += p.stride;
@@ -130,7 +139,7 @@ fn apply_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let c = t / p.lanes;
   let k = coefficients(c);
   var cur = cursorStart(c, t % p.lanes);
-  while (cur.e < p.total) {
+  for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     y[e] = fma(x[e], k.x, k.y);
     cur.e += p.stride;

@@ -1,6 +1,6 @@
 // Backward of training-mode batch normalization (SEMANTICS.md section 7), three dispatches:
 //
-//   partial_*   per thread (one channel or a vec4 of channels, a strided run of items) the
+//   partial_*   per thread (one channel or a vec4 of channels, a contiguous run of items) the
 //               partial sums S1 = sum(dy) and S2 = sum(dy * (x - mean)); no barrier.
 //   finalize    one thread per channel adds the partials and writes
 //                 dbeta = S1,  dgamma = S2 * invStd
@@ -21,8 +21,8 @@ struct Params {
   inner: u32,       // segment length in load units (vec4 or f32)
   lanes: u32,       // threads per channel (group); in finalize: partials per channel
   groups: u32,      // rows mode: channel groups (C / 4 or C)
-  stride: u32,      // load units between a thread's consecutive items (rows: lanes * groups)
-  stepInner: u32,   // planes mode: lanes % inner
+  stride: u32,      // planes mode: load-index step of 4 items, see Cursor
+  stepInner: u32,   // planes mode: 4 % inner
   innerElems: u32,
   count: f32,       // n, elements per channel
   epsilon: f32,
@@ -31,6 +31,7 @@ struct Params {
   flags: u32,       // bit 1: gamma given
   jump: u32,        // planes mode: (C - 1) * inner, added when an item wraps past its plane
   total: u32,       // load units of the whole tensor
+  steps: u32,       // items per thread
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -52,14 +53,18 @@ fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
 }
 
-// Planes mode: a thread's items m = lane, lane + lanes, ... of channel c sit at load index
-// e = (o * C + c) * inner + i, (o, i) = (m / inner, m % inner). Stepping keeps e and i and
-// adds `jump` when i wraps, so the loop has no division; it ends when e passes `total`.
+// Planes mode: the threads of a quad (lanes 4q .. 4q + 3, one SIMD group on SwiftShader) walk
+// a contiguous chunk of 4 * steps items of channel c together, items m = 4q * steps + lane % 4,
+// + 4, + 8, ..., at load index e = (o * C + c) * inner + i with (o, i) = (m / inner, m % inner).
+// Each quad reads whole 64-byte lines in sequence: a prefetchable stream on a CPU, 32-byte
+// sectors fully used on a GPU. Stepping keeps e and i and adds `jump` when i wraps, so the loop
+// has no division; items past the channel's end give e >= total.
 struct Cursor { e: u32, i: u32 }
 
 fn cursorStart(c: u32, lane: u32) -> Cursor {
-  let i = lane % p.inner;
-  return Cursor(((lane / p.inner) * p.channels + c) * p.inner + i, i);
+  let m = (lane & ~3u) * p.steps + (lane & 3u);
+  let i = m % p.inner;
+  return Cursor(((m / p.inner) * p.channels + c) * p.inner + i, i);
 }
 
 fn mean4(g: u32) -> vec4<f32> {
@@ -82,7 +87,9 @@ fn partial_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let mu = mean4(g);
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
-  for (var e = lane * G + g; e < p.total; e += p.stride) {
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
     let d = dy4[e];
     s1 += d;
     s2 = fma(d, x4[e] - mu, s2);
@@ -103,7 +110,9 @@ fn partial_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let mu = mean[g];
   var s1 = 0.0;
   var s2 = 0.0;
-  for (var e = lane * G + g; e < p.total; e += p.stride) {
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
     let d = dy[e];
     s1 += d;
     s2 = fma(d, x[e] - mu, s2);
@@ -126,7 +135,7 @@ fn partial_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
   var cur = cursorStart(c, lane);
-  while (cur.e < p.total) {
+  for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     let d = dy4[e];
     s1 += d;
@@ -154,7 +163,7 @@ fn partial_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   var s1 = 0.0;
   var s2 = 0.0;
   var cur = cursorStart(c, lane);
-  while (cur.e < p.total) {
+  for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     let d = dy[e];
     s1 += d;
@@ -206,7 +215,9 @@ fn dx_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   let a = coef4(g, 0u);
   let b = coef4(g, 1u);
   let c = coef4(g, 2u);
-  for (var e = lane * G + g; e < p.total; e += p.stride) {
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
     dx4[e] = fma(a, dy4[e], fma(b, x4[e] - mu, c));
   }
 }
@@ -223,7 +234,9 @@ fn dx_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let a = part[g];
   let b = part[G + g];
   let c = part[2u * G + g];
-  for (var e = lane * G + g; e < p.total; e += p.stride) {
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
     dx[e] = fma(a, dy[e], fma(b, x[e] - mu, c));
   }
 }
@@ -240,7 +253,7 @@ fn dx_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let b = vec4<f32>(part[C + ch]);
   let c = vec4<f32>(part[2u * C + ch]);
   var cur = cursorStart(ch, t % p.lanes);
-  while (cur.e < p.total) {
+  for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     dx4[e] = fma(a, dy4[e], fma(b, x4[e] - mu, c));
     cur.e += p.stride;
@@ -263,7 +276,7 @@ fn dx_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   let b = part[C + ch];
   let c = part[2u * C + ch];
   var cur = cursorStart(ch, t % p.lanes);
-  while (cur.e < p.total) {
+  for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     dx[e] = fma(a, dy[e], fma(b, x[e] - mu, c));
     cur.e += p.stride;

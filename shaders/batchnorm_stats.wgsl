@@ -2,8 +2,8 @@
 // (channel axis in the middle); each channel's n = outer * inner elements are summed in two
 // dispatches:
 //
-//   partial_*   every thread owns one channel (or a vec4 of 4 channels) and a strided set of
-//               its items, and writes one partial pair of shifted sums
+//   partial_*   every thread owns one channel (or a vec4 of 4 channels) and a contiguous run
+//               of its items, and writes one partial pair of shifted sums
 //               S1 = sum(x - s), S2 = sum((x - s)^2), s = the channel's first value.
 //               No workgroup memory and no barrier (barriers are slow on SwiftShader).
 //   finalize    one workgroup adds the partials per channel, writes mean, biased variance and
@@ -14,11 +14,10 @@
 // x - s is exact (Sterbenz) and of order the std, so S2 / n - (S1 / n)^2 loses no digits.
 //
 // Layout modes (chosen on the host):
-//   rows    inner == 1 (NHWC, [N, C]): thread (g, lane) reads row r = lane, lane + lanes, ...
+//   rows    inner == 1 (NHWC, [N, C]): thread (g, lane) reads rows lane * steps .. + steps - 1
 //           at x[r * groups + g]; `_rows4` loads 4 channels at once when C % 4 == 0.
-//   planes  inner > 1 (NCHW): thread (c, lane) walks items m = lane, lane + lanes, ... of
-//           channel c as (o, i) = (m / inner, m % inner), incremented without a division;
-//           `_planes4` loads 4 items of one channel when inner % 4 == 0.
+//   planes  inner > 1 (NCHW): each quad of lanes walks a contiguous chunk of channel c (see
+//           Cursor); `_planes4` loads 4 items of one channel when inner % 4 == 0.
 // Partials: S1 at part[lane * C + c], S2 at part[(lanes + lane) * C + c].
 
 override WG: u32 = 256;
@@ -29,8 +28,8 @@ struct Params {
   inner: u32,       // segment length in load units (vec4 or f32)
   lanes: u32,       // threads per channel (group) = partials per channel
   groups: u32,      // rows mode: channel groups (C / 4 or C)
-  stride: u32,      // load units between a thread's consecutive items (rows: lanes * groups)
-  stepInner: u32,   // planes mode: lanes % inner
+  stride: u32,      // planes mode: load-index step of 4 items, see Cursor
+  stepInner: u32,   // planes mode: 4 % inner
   innerElems: u32,  // segment length in f32 elements
   count: f32,       // n, elements per channel
   epsilon: f32,
@@ -39,6 +38,7 @@ struct Params {
   flags: u32,       // bit 0: update the moving statistics
   jump: u32,        // planes mode: (C - 1) * inner, added when an item wraps past its plane
   total: u32,       // load units of the whole tensor
+  steps: u32,       // items per thread
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -57,14 +57,18 @@ fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
 }
 
-// Planes mode: a thread's items m = lane, lane + lanes, ... of channel c sit at load index
-// e = (o * C + c) * inner + i, (o, i) = (m / inner, m % inner). Stepping keeps e and i and
-// adds `jump` when i wraps, so the loop has no division; it ends when e passes `total`.
+// Planes mode: the threads of a quad (lanes 4q .. 4q + 3, one SIMD group on SwiftShader) walk
+// a contiguous chunk of 4 * steps items of channel c together, items m = 4q * steps + lane % 4,
+// + 4, + 8, ..., at load index e = (o * C + c) * inner + i with (o, i) = (m / inner, m % inner).
+// Each quad reads whole 64-byte lines in sequence: a prefetchable stream on a CPU, 32-byte
+// sectors fully used on a GPU. Stepping keeps e and i and adds `jump` when i wraps, so the loop
+// has no division; items past the channel's end give e >= total.
 struct Cursor { e: u32, i: u32 }
 
 fn cursorStart(c: u32, lane: u32) -> Cursor {
-  let i = lane % p.inner;
-  return Cursor(((lane / p.inner) * p.channels + c) * p.inner + i, i);
+  let m = (lane & ~3u) * p.steps + (lane & 3u);
+  let i = m % p.inner;
+  return Cursor(((m / p.inner) * p.channels + c) * p.inner + i, i);
 }
 
 /** NaN and +-Inf by their exponent bits: immune to compilers that assume finite math. */
@@ -83,7 +87,9 @@ fn partial_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let s = x4[g];
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
-  for (var e = lane * G + g; e < p.total; e += p.stride) {
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
     let d = x4[e] - s;
     s1 += d;
     s2 = fma(d, d, s2);
@@ -103,7 +109,9 @@ fn partial_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let s = x[g];
   var s1 = 0.0;
   var s2 = 0.0;
-  for (var e = lane * G + g; e < p.total; e += p.stride) {
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
     let d = x[e] - s;
     s1 += d;
     s2 = fma(d, d, s2);
@@ -125,7 +133,7 @@ fn partial_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
   var cur = cursorStart(c, lane);
-  while (cur.e < p.total) {
+  for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let d = x4[cur.e] - s;
     s1 += d;
     s2 = fma(d, d, s2);
@@ -152,7 +160,7 @@ fn partial_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   var s1 = 0.0;
   var s2 = 0.0;
   var cur = cursorStart(c, lane);
-  while (cur.e < p.total) {
+  for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let d = x[cur.e] - s;
     s1 += d;
     s2 = fma(d, d, s2);

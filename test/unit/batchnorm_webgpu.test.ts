@@ -46,7 +46,8 @@ const CASES: Case[] = [
   { shape: [3, 5, 5, 8], axis: 3 }, // NHWC
   { shape: [2, 3, 9, 9], axis: 1 }, // NCHW, inner 81 (scalar planes)
   { shape: [2, 5, 8, 8], axis: 1 }, // NCHW, inner 64 (vec4 planes)
-  { shape: [3, 33, 4], axis: 1 },
+  { shape: [3, 33, 4], axis: 1 }, // vec4 planes of one vec4
+  { shape: [7, 4, 3], axis: 1 }, // planes of 3 (< the 4-item quad step)
   { shape: [65537, 3], axis: 1 },
   { shape: [2, 257], axis: 1 },
   { shape: [1000, 5], axis: 1 },

@@ -97,9 +97,27 @@ function layoutOf(shape: Shape, axis: number): Layout {
   return { rows: false, vec4, outer, channels, inner, innerElems, width: channels, items: outer * inner, count };
 }
 
-function lanesFor(layout: Layout, itemsPerThread: number): number {
-  const byWork = Math.ceil(layout.items / itemsPerThread);
-  return Math.max(1, Math.min(MAX_LANES, byWork, Math.floor(TARGET_THREADS / layout.width)));
+/** Threads per channel (group) and items per thread of one pass. */
+interface Work {
+  readonly lanes: number;
+  readonly steps: number;
+}
+
+/**
+ * Splits each channel's items over `lanes` threads of `steps` items: rows mode gives each lane
+ * a contiguous run of rows; planes mode gives each quad of lanes a contiguous chunk of 4 * steps
+ * items (see Cursor in the shaders), so lanes is a multiple of 4 there.
+ */
+function workFor(layout: Layout, itemsPerThread: number): Work {
+  const cap = Math.max(1, Math.min(MAX_LANES, Math.floor(TARGET_THREADS / layout.width)));
+  const items = layout.items;
+  if (layout.rows) {
+    const steps = Math.ceil(items / Math.max(1, Math.min(cap, Math.ceil(items / itemsPerThread))));
+    return { lanes: Math.ceil(items / steps), steps };
+  }
+  const quads = Math.max(1, Math.min(Math.floor(cap / 4), Math.ceil(items / (4 * itemsPerThread))));
+  const steps = Math.ceil(items / (4 * quads));
+  return { lanes: 4 * Math.ceil(items / (4 * steps)), steps };
 }
 
 /** Kernel suffix of a layout: `rows4`, `rows`, `planes4`, `planes`. */
@@ -115,23 +133,22 @@ interface Tail {
 }
 
 /**
- * The `Params` uniform shared by the three shaders (15 four-byte fields). A thread's items are
- * `lanes` apart; in load units that is `stride` (rows: lanes * groups; planes: whole planes of
- * lanes / inner rows plus lanes % inner), with `jump` = (C - 1) * inner added when a planes-mode
- * position wraps into the next row.
+ * The `Params` uniform shared by the three shaders (16 four-byte fields). In planes mode a thread
+ * steps 4 items at a time: `stride` load units (4 / inner whole rows of C planes plus 4 % inner),
+ * plus `jump` = (C - 1) * inner when its position wraps into the next row.
  */
-function uniformParams(ctx: GpuContext, label: string, layout: Layout, lanes: number, tail: Tail): GPUBuffer {
-  const buf = new ArrayBuffer(15 * 4);
+function uniformParams(ctx: GpuContext, label: string, layout: Layout, work: Work, tail: Tail): GPUBuffer {
+  const buf = new ArrayBuffer(16 * 4);
   const u = new Uint32Array(buf);
   const f = new Float32Array(buf);
   const { outer, channels: C, inner, width } = layout;
   u[0] = outer;
   u[1] = C;
   u[2] = inner;
-  u[3] = lanes;
+  u[3] = work.lanes;
   u[4] = width;
-  u[5] = layout.rows ? lanes * width : Math.floor(lanes / inner) * C * inner + (lanes % inner);
-  u[6] = lanes % inner;
+  u[5] = layout.rows ? 0 : Math.floor(4 / inner) * C * inner + (4 % inner);
+  u[6] = layout.rows ? 0 : 4 % inner;
   u[7] = layout.innerElems;
   f[8] = layout.count;
   f[9] = tail.epsilon ?? 0;
@@ -140,6 +157,7 @@ function uniformParams(ctx: GpuContext, label: string, layout: Layout, lanes: nu
   u[12] = tail.flags ?? 0;
   u[13] = (C - 1) * inner;
   u[14] = outer * width * inner;
+  u[15] = work.steps;
   return ctx.uniform(buf, label);
 }
 
@@ -160,20 +178,20 @@ export function batchNormTrain(
 ): GpuBatchNormTrainResult {
   const layout = layoutOf(x.shape, bnParams.axis);
   const C = layout.channels;
-  const lanes = lanesFor(layout, REDUCE_ITEMS);
-  const part = ctx.alloc(2 * lanes * C, 'batchnorm_stats_partials');
+  const work = workFor(layout, REDUCE_ITEMS);
+  const part = ctx.alloc(2 * work.lanes * C, 'batchnorm_stats_partials');
   const mean = ctx.alloc(C, 'batchnorm_mean');
   const variance = ctx.alloc(C, 'batchnorm_variance');
   const invStd = ctx.alloc(C, 'batchnorm_inv_std');
 
   const kind = variant(layout);
-  const up = uniformParams(ctx, 'batchnorm_stats_params', layout, lanes, {});
+  const up = uniformParams(ctx, 'batchnorm_stats_params', layout, work, {});
   ctx.dispatch(`batchnorm_stats_partial_${kind}`, ctx.pipeline('batchnorm_stats', `partial_${kind}`),
-    [up, x.handle, part], grid(layout.width * lanes, WG));
+    [up, x.handle, part], grid(layout.width * work.lanes, WG));
 
   const placeholders = moving ? [] : [1, 2, 3].map(() => ctx.alloc(1, 'batchnorm_no_moving'));
   const targets = moving ? [moving.mean, moving.variance, moving.flag] : placeholders;
-  const uf = uniformParams(ctx, 'batchnorm_finalize_params', layout, lanes, {
+  const uf = uniformParams(ctx, 'batchnorm_finalize_params', layout, work, {
     epsilon: bnParams.epsilon,
     momentum: moving?.momentum ?? 0,
     correction: moving ? varianceCorrection(moving.correction, layout.count) : 1,
@@ -205,14 +223,14 @@ function apply(
   ctx: GpuContext, x: GpuTensor, layout: Layout, mean: GpuHandle, stat: GpuHandle,
   gamma: GpuHandle | null, beta: GpuHandle | null, epsilon: number, statIsVariance: boolean,
 ): GpuHandle {
-  const lanes = lanesFor(layout, APPLY_ITEMS);
+  const work = workFor(layout, APPLY_ITEMS);
   const y = ctx.alloc(x.handle.size, 'batchnorm_y');
   const flags = (gamma ? FLAG_GAMMA : 0) | (beta ? FLAG_BETA : 0) | (statIsVariance ? FLAG_STAT_IS_VARIANCE : 0);
-  const u = uniformParams(ctx, 'batchnorm_apply_params', layout, lanes, { epsilon, flags });
+  const u = uniformParams(ctx, 'batchnorm_apply_params', layout, work, { epsilon, flags });
   const kind = variant(layout);
   // A missing gamma/beta binds x as a placeholder (read-only, never read: see flags).
   ctx.dispatch(`batchnorm_apply_${kind}`, ctx.pipeline('batchnorm_apply', `apply_${kind}`),
-    [u, x.handle, y, mean, stat, gamma ?? x.handle, beta ?? x.handle], grid(layout.width * lanes, WG));
+    [u, x.handle, y, mean, stat, gamma ?? x.handle, beta ?? x.handle], grid(layout.width * work.lanes, WG));
   return y;
 }
 
@@ -232,25 +250,25 @@ export function batchNormGrad(
   const layout = layoutOf(dy.shape, bnParams.axis);
   const C = layout.channels;
   const kind = variant(layout);
-  const lanes = lanesFor(layout, REDUCE_ITEMS);
-  const part = ctx.alloc(3 * C + 2 * lanes * C, 'batchnorm_backward_partials');
+  const work = workFor(layout, REDUCE_ITEMS);
+  const part = ctx.alloc(3 * C + 2 * work.lanes * C, 'batchnorm_backward_partials');
   const dgamma = ctx.alloc(C, 'batchnorm_dgamma');
   const dbeta = ctx.alloc(C, 'batchnorm_dbeta');
   const dx = ctx.alloc(dy.handle.size, 'batchnorm_dx');
 
-  const up = uniformParams(ctx, 'batchnorm_backward_params', layout, lanes, {});
+  const up = uniformParams(ctx, 'batchnorm_backward_params', layout, work, {});
   ctx.dispatch(`batchnorm_backward_partial_${kind}`, ctx.pipeline('batchnorm_backward', `partial_${kind}`),
-    [up, dy.handle, x, mean, part], grid(layout.width * lanes, WG));
+    [up, dy.handle, x, mean, part], grid(layout.width * work.lanes, WG));
 
-  const uf = uniformParams(ctx, 'batchnorm_backward_finalize_params', layout, lanes, { flags: gamma ? FLAG_GAMMA : 0 });
+  const uf = uniformParams(ctx, 'batchnorm_backward_finalize_params', layout, work, { flags: gamma ? FLAG_GAMMA : 0 });
   // A missing gamma binds invStd as a placeholder (read-only, never read: see flags).
   ctx.dispatch('batchnorm_backward_finalize', ctx.pipeline('batchnorm_backward', 'finalize'),
     [uf, gamma ?? invStd, invStd, dgamma, part, dbeta], grid(C, WG));
 
-  const applyLanes = lanesFor(layout, APPLY_ITEMS);
-  const ud = uniformParams(ctx, 'batchnorm_backward_dx_params', layout, applyLanes, {});
+  const applyWork = workFor(layout, APPLY_ITEMS);
+  const ud = uniformParams(ctx, 'batchnorm_backward_dx_params', layout, applyWork, {});
   ctx.dispatch(`batchnorm_backward_dx_${kind}`, ctx.pipeline('batchnorm_backward', `dx_${kind}`),
-    [ud, dy.handle, x, mean, part, dx], grid(layout.width * applyLanes, WG));
+    [ud, dy.handle, x, mean, part, dx], grid(layout.width * applyWork.lanes, WG));
   ctx.release(part);
   return { dx, dgamma, dbeta };
 }
