@@ -19,6 +19,8 @@ const ARGS = ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--dis
 const server = await createServer({
   root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn',
   server: { host: '127.0.0.1', port: 0, strictPort: false },
+  // The page imports only project sources: no dependency discovery, so no mid-run page reload.
+  optimizeDeps: { noDiscovery: true },
 });
 await server.listen();
 const { port } = server.httpServer.address();
