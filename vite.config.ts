@@ -11,4 +11,18 @@ export default defineConfig({
   preview: { host: '127.0.0.1' },
   // Dawn's native addon (the optional `webgpu` package) is Node-only: never pre-bundle it.
   optimizeDeps: { exclude: ['webgpu'] },
+  // `npm run build`: the library as one ES module, dist/wgnn.js, WGSL inlined as strings (the
+  // `?raw` imports), with a source map. Left unminified: the user's bundler minifies, and a
+  // readable bundle is easier to debug. Types come from tsc (tsconfig.build.json).
+  build: {
+    lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'wgnn' },
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    minify: false,
+    target: 'es2022',
+    // `webgpu` (Dawn) is loaded at run time in Node only, through a specifier Vite cannot see.
+    // One file: the dynamic imports inside src/ (a cycle breaker in models/) stay in it.
+    rolldownOptions: { external: ['webgpu', /^node:/], output: { codeSplitting: false } },
+  },
 });

@@ -26,3 +26,8 @@ export { model, sequential, loadModel, Model, Sequential } from './models/index.
 export type {
   ModelOptions, SequentialOptions, ModelArtifacts, CompileOptions, FitOptions, EvaluateOptions, History,
 } from './models/index.js';
+// Types the signatures above refer to, so users can name them (and the API docs can link them).
+export type { Shape } from './core/shape.js';
+export type { TensorLike } from './ops/op.js';
+export type { LayerOptions } from './layers/layer.js';
+export type { ModelTopology, WeightSpec, BatchLogs, EpochLogs } from './models/index.js';
