@@ -7,8 +7,8 @@
  *   3. `tsc --noEmit --strict` (NodeNext, skipLibCheck off) accepts strict code against the
  *      packed declarations, and rejects it once the `@ts-expect-error` directive is removed.
  * The scripts are test/e2e/fixtures/package/*, the same text README.md shows (checked below).
- * The install is offline (npm's cache) and skips the optional 132 MB `webgpu` package, which is
- * linked from this repository's node_modules instead.
+ * The install is offline and skips the optional 132 MB `webgpu` package: both it and
+ * `@webgpu/types` are linked from this repository's node_modules instead.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -91,11 +91,13 @@ beforeAll(async () => {
   const tarball = join(packDir, packed[0].filename);
 
   scratch = mkdtempSync(join(tmpdir(), 'wgnn-scratch-'));
-  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'wgnn-scratch', private: true, type: 'module' }));
-  const flags = ['install', '--no-audit', '--no-fund', '--omit=optional', '--no-package-lock', tarball];
-  // Offline from npm's cache (filled by `npm ci`); fall back to the registry on a cache miss.
-  const offline = await run('npm', [...flags, '--offline'], scratch);
-  if (offline.code !== 0) await ok('npm', [...flags, '--prefer-offline'], scratch);
+  // wgnn's one dependency, @webgpu/types, comes from this repository as a `file:` link, so the
+  // install needs neither the registry nor npm's cache (`npm ci` does not cache packuments).
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({
+    name: 'wgnn-scratch', private: true, type: 'module',
+    dependencies: { '@webgpu/types': `file:${join(ROOT, 'node_modules/@webgpu/types')}` },
+  }));
+  await ok('npm', ['install', '--offline', '--no-audit', '--no-fund', '--omit=optional', '--no-package-lock', tarball], scratch);
   symlinkSync(join(ROOT, 'node_modules/webgpu'), join(scratch, 'node_modules/webgpu'), 'dir');
   for (const f of ['main.mjs', 'index.html', 'main.js']) copyFileSync(join(FIXTURE, f), join(scratch, f));
 }, 300_000);
