@@ -105,6 +105,9 @@ export async function train(s: TrainSettings, hooks: TrainHooks): Promise<Traine
   };
   try {
     let next = await batchStats(bnInput, xTrain, 0, bs);
+    // The value the coming step runs with: fit starts it right after onBatchEnd resolves, with
+    // no UI event in between, so a click during an await counts for the step after.
+    let trainable = bn.trainable;
     let step = 0;
     let epoch = 0;
     let t0 = performance.now();
@@ -123,13 +126,15 @@ export async function train(s: TrainSettings, hooks: TrainHooks): Promise<Traine
           step++;
           hooks.onStep({
             step, totalSteps, epoch, batchesPerEpoch, loss: logs.loss, accuracy: logs.accuracy ?? null,
-            stepMs, moving, batch, trainable: bn.trainable,
+            stepMs, moving, batch, trainable,
           });
           next = await batchStats(bnInput, xTrain, ((b + 1) % batchesPerEpoch) * bs, bs);
+          trainable = bn.trainable;
           t0 = performance.now();
         },
         onEpochEnd: (e, logs) => {
           epoch = e + 1;
+          trainable = bn.trainable;
           hooks.onEpoch(e, logs);
           t0 = performance.now();
         },

@@ -19,6 +19,34 @@ function readSettings(): TrainSettings {
   };
 }
 
+/**
+ * Notes the step where BN became frozen and the moving statistics before it; the page (and the
+ * e2e test) compare them with the final ones: a frozen layer never updates them.
+ */
+class FreezeWatch {
+  #last: StepInfo['moving'] | null = null;
+  #frozenAt = 0;
+
+  constructor(readonly figure: HTMLElement, readonly note: HTMLElement) {
+    for (const k of ['frozenAt', 'movingBeforeFreeze', 'movingFinal']) delete figure.dataset[k];
+    note.textContent = '';
+  }
+
+  step(i: StepInfo): void {
+    if (!i.trainable && this.#frozenAt === 0) {
+      this.#frozenAt = i.step;
+      this.figure.dataset.frozenAt = String(i.step);
+      // Frozen from the first step: the statistics before it are the initial ones (this step's).
+      this.figure.dataset.movingBeforeFreeze = JSON.stringify(this.#last ?? i.moving);
+    }
+    this.#last = i.moving;
+    this.figure.dataset.movingFinal = JSON.stringify(i.moving);
+    if (this.#frozenAt > 0) {
+      this.note.textContent = `BN frozen from step ${this.#frozenAt}: the moving statistics stopped there, the batch statistics keep changing.`;
+    }
+  }
+}
+
 let trained: Trained | null = null;
 let live: wg.layers.BatchNormalization | null = null;
 
@@ -36,6 +64,7 @@ async function runTraining(): Promise<void> {
   trained?.dispose();
   trained = null;
   byId('infer-run', HTMLButtonElement).disabled = true;
+  byId('infer-output', HTMLElement).textContent = 'Training…';
   const s = readSettings();
   const progress = byId('train-progress', HTMLProgressElement);
   const text = byId('train-progress-text', HTMLElement);
@@ -46,6 +75,7 @@ async function runTraining(): Promise<void> {
   const lossOut = byId('loss-readout', HTMLElement);
   const accOut = byId('acc-readout', HTMLElement);
   const backend = wg.getBackend();
+  const freeze = new FreezeWatch(byId('bn-stats-chart', HTMLElement), byId('bn-stats-note', HTMLElement));
   progress.value = 0;
   text.textContent = `Preparing ${s.samples} samples on ${backend}…`;
   text.dataset.state = 'running';
@@ -55,6 +85,7 @@ async function runTraining(): Promise<void> {
     accChart.addStep(x, i.accuracy);
     meanChart.add(i.step, i.moving.mean, i.batch.mean);
     varChart.add(i.step, i.moving.variance, i.batch.variance);
+    freeze.step(i);
     progress.max = i.totalSteps;
     progress.value = i.step;
     text.textContent = `step ${i.step}/${i.totalSteps} (epoch ${i.epoch + 1}/${s.epochs}) · ` +

@@ -8,8 +8,8 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chromium, type Browser } from 'playwright';
 import type { ViteDevServer } from 'vite';
-import { VIEWPORTS, numbersIn, openDemo, parseAnswer, runAndRead, startDemoServer, type DemoPage } from '../../demo/e2e/harness.js';
-import { SEED_QUESTION_X } from '../../src/seed.js';
+import { VIEWPORTS, openDemo, runAndRead, startDemoServer, type DemoPage } from '../../demo/e2e/harness.js';
+import { expectAnswerOutput, expectQuestionOutput } from '../../demo/e2e/seed_checks.js';
 
 const OUT = 'test-results/demo';
 /** Chance is 0.1 (10 balanced classes); two epochs must clear it by this much. */
@@ -31,39 +31,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
-
-/** x / sqrt(1 + 1e-9) in float32, as the seed question's fixture says. */
-export function expectQuestionOutput(text: string): void {
-  const xs = SEED_QUESTION_X.flat().map((v) => Math.fround(v));
-  const want = xs.map((v) => Math.fround(v / Math.sqrt(1 + 1e-9)));
-  const nums = numbersIn(text);
-  expect(nums).toHaveLength(10 * 2 * 15);
-  for (let i = 0; i < 10; i++) {
-    const x = nums.slice(30 * i, 30 * i + 15);
-    const y = nums.slice(30 * i + 15, 30 * i + 30);
-    x.forEach((v, j) => expect(Math.abs(v - xs[j])).toBeLessThanOrEqual(1e-7 * Math.abs(xs[j]) + 1e-9));
-    // Printed with 8 significant digits: within 1e-7 relative of the float32 value.
-    y.forEach((v, j) => expect(Math.abs(v - want[j])).toBeLessThanOrEqual(1e-7 * Math.abs(want[j]) + 1e-9));
-    expect(y).toEqual(nums.slice(15, 30));
-  }
-}
-
-/** (1) == (2); (3) mean ~0, variance ~1; (4) close to (1) but not equal (seed_scripts.md). */
-export function expectAnswerOutput(text: string): void {
-  const s = parseAnswer(text);
-  expect(s).toHaveLength(4);
-  const [s1, s2, s3, s4] = s;
-  expect(s2).toEqual(s1);
-  s3.mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(0.05));
-  s3.variance.forEach((v) => expect(Math.abs(v - 1)).toBeLessThan(0.1));
-  expect(s4.mean).not.toEqual(s1.mean);
-  s4.mean.forEach((m, c) => expect(Math.abs(m - s1.mean[c])).toBeLessThan(0.05));
-  // The column means after fit from fixtures/seed_scripts.md (Keras / TF.js, shuffle off).
-  const keras1 = [-0.3714, -0.2823, -0.6142, 0.411, 1.2126];
-  const keras4 = [-0.3627, -0.2756, -0.5873, 0.4008, 1.1875];
-  s1.mean.forEach((m, c) => expect(Math.abs(m - keras1[c])).toBeLessThan(1e-4));
-  s4.mean.forEach((m, c) => expect(Math.abs(m - keras4[c])).toBeLessThan(1e-4));
-}
 
 describe('demo page on WebGPU', () => {
   it('reports the WebGPU backend and its adapter', async () => {
@@ -110,10 +77,35 @@ describe('demo page on WebGPU', () => {
     expect(gap).toContain('the training-mode pass updated it');
   });
 
+  it('freezing BN mid-training (trainable off) stops its moving statistics at once', async () => {
+    const { page } = desktop;
+    await page.getByTestId('bn-trainable').check();
+    await page.getByTestId('train-run').click();
+    await page.waitForFunction(() => (document.querySelector('progress') as HTMLProgressElement).value >= 8);
+    await page.getByTestId('bn-trainable').uncheck();
+    await page.waitForSelector('[data-testid="train-progress-text"][data-state="done"]', { timeout: 240_000 });
+    const chart = page.getByTestId('bn-stats-chart');
+    const frozenAt = Number(await chart.getAttribute('data-frozen-at'));
+    const total = await page.getByTestId('train-progress').evaluate((p: HTMLProgressElement) => p.max);
+    expect(frozenAt).toBeGreaterThan(8);
+    expect(frozenAt).toBeLessThan(total);
+    const before = JSON.parse((await chart.getAttribute('data-moving-before-freeze')) ?? 'null');
+    const final = JSON.parse((await chart.getAttribute('data-moving-final')) ?? 'null');
+    expect(final).toEqual(before);
+    expect(await page.getByTestId('bn-stats-note').textContent()).toContain(`frozen from step ${frozenAt}`);
+    // Trainable again: the gap panel's training-mode pass uses batch statistics once more.
+    await page.getByTestId('bn-trainable').check();
+    await page.getByTestId('infer-training-mode').check();
+    expect(await runAndRead(page, 'infer-run', 'infer-output')).toContain('the training-mode pass updated it');
+  });
+
   it('saves full-page screenshots at 1280x800 and 390x844 with no console errors', async () => {
     await desktop.page.screenshot({ path: `${OUT}/demo-1280x800.png`, fullPage: true });
     const phone = await openDemo(browser, url, VIEWPORTS.phone);
     expectQuestionOutput(await runAndRead(phone.page, 'seed-question-run', 'seed-question-output'));
+    await phone.page.getByTestId('train-samples').fill('500');
+    await phone.page.getByTestId('train-run').click();
+    await phone.page.waitForSelector('[data-testid="train-progress-text"][data-state="done"]', { timeout: 240_000 });
     await phone.page.screenshot({ path: `${OUT}/demo-390x844.png`, fullPage: true });
     if (process.env.WGNN_UPDATE_SCREENSHOTS === '1') {
       for (const name of ['demo-1280x800.png', 'demo-390x844.png']) copyFileSync(`${OUT}/${name}`, `demo/screenshots/${name}`);
