@@ -4,7 +4,7 @@
  *   1. Node: `import * as wg from 'wgnn'` runs the seed question on the CPU and on WebGPU (Dawn);
  *   2. a Vite app importing 'wgnn' builds with `vite build` and, served by `vite preview`, runs in
  *      headless Chromium on WebGPU;
- *   3. `tsc --noEmit --strict` (NodeNext, skipLibCheck off) accepts strict code against the
+ *   3. `tsc --noEmit --strict` (NodeNext and Bundler, skipLibCheck off) accepts strict code against the
  *      packed declarations, and rejects it once the `@ts-expect-error` directive is removed.
  * The scripts are test/e2e/fixtures/package/*, the same text README.md shows (checked below).
  * The install is offline and skips the optional 132 MB `webgpu` package: both it and
@@ -182,9 +182,9 @@ describe('Vite app importing wgnn', () => {
   });
 });
 
-describe('TypeScript consumer (tsc --strict, NodeNext, skipLibCheck off)', () => {
+describe('TypeScript consumer (tsc --strict, skipLibCheck off)', () => {
   /** typed.ts imports the sources in this repository; the consumer's copy imports 'wgnn'. */
-  function writeConsumer(name: string, keepDirective: boolean): void {
+  function writeConsumer(name: string, keepDirective: boolean, resolution: 'NodeNext' | 'Bundler' = 'NodeNext'): void {
     let src = readFileSync(join(FIXTURE, 'typed.ts'), 'utf8').replace("from '../../../../src/index.js'", "from 'wgnn'");
     expect(src).toContain("from 'wgnn'");
     if (!keepDirective) {
@@ -195,16 +195,17 @@ describe('TypeScript consumer (tsc --strict, NodeNext, skipLibCheck off)', () =>
     writeFileSync(join(scratch, `${name}.ts`), src);
     writeFileSync(join(scratch, `tsconfig.${name}.json`), JSON.stringify({
       compilerOptions: {
-        strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', module: 'NodeNext',
-        moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'], types: [], exactOptionalPropertyTypes: true,
+        strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', module: resolution === 'Bundler' ? 'ESNext' : 'NodeNext',
+        moduleResolution: resolution, lib: ['ES2022', 'DOM'], types: [], exactOptionalPropertyTypes: true,
       },
       files: [`${name}.ts`],
     }));
   }
 
-  it('accepts strict code using the public API', async () => {
-    writeConsumer('typed', true);
-    const r = await run(process.execPath, [TSC, '-p', 'tsconfig.typed.json'], scratch);
+  it.each(['NodeNext', 'Bundler'] as const)('accepts strict code using the public API (moduleResolution %s)', async (resolution) => {
+    const name = `typed_${resolution.toLowerCase()}`;
+    writeConsumer(name, true, resolution);
+    const r = await run(process.execPath, [TSC, '-p', `tsconfig.${name}.json`], scratch);
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
   });
