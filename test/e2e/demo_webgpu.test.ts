@@ -50,6 +50,21 @@ describe('demo page on WebGPU', () => {
     expectAnswerOutput(await runAndRead(desktop.page, 'seed-answer-run', 'seed-answer-output'));
   });
 
+  it('switches to the CPU backend (timing a CPU training step) and back to WebGPU', async () => {
+    const { page } = desktop;
+    const status = page.getByTestId('backend-status');
+    await page.getByTestId('backend-select').selectOption('cpu');
+    await page.waitForSelector('[data-testid="backend-status"][data-backend="cpu"]');
+    expect(await status.textContent()).toMatch(/^Backend: CPU \(the reference backend; WebGPU is available/);
+    await page.getByTestId('train-samples').fill('300');
+    await page.getByTestId('train-epochs').fill('1');
+    await page.getByTestId('train-run').click();
+    await page.waitForSelector('[data-testid="train-progress-text"][data-state="done"]', { timeout: 120_000 });
+    expect(Number(await page.getByTestId('step-time-cpu').getAttribute('data-ms'))).toBeGreaterThan(0);
+    await page.getByTestId('backend-select').selectOption('webgpu');
+    await page.waitForSelector('[data-testid="backend-status"][data-backend="webgpu"]');
+  });
+
   it(`trains two epochs to validation accuracy above chance + ${ACCURACY_MARGIN}, plotting the BN statistics`, async () => {
     const { page } = desktop;
     await page.getByTestId('train-samples').fill('1000');
