@@ -20,6 +20,19 @@ export function stridesOf(shape: Shape): number[] {
   return s;
 }
 
+/**
+ * Strides to read an input of shape `inShape` at the indices of `outShape` (numpy broadcasting:
+ * stride 0 on broadcast and missing leading axes).
+ */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
+  const own = stridesOf(inShape);
+  const offset = outShape.length - inShape.length;
+  return outShape.map((_, d) => {
+    const k = d - offset;
+    return k < 0 || inShape[k] === 1 ? 0 : own[k];
+  });
+}
+
 /** Numpy broadcasting of two shapes; throws a ShapeError naming `op`. */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   const rank = Math.max(a.length, b.length);

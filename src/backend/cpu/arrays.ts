@@ -1,25 +1,11 @@
 /** The element arrays of the CPU backend: float32 by default, float64 for references. */
-import { stridesOf, type Shape } from '../../core/shape.js';
+import type { Shape } from '../../core/shape.js';
 
 export type Arr = Float32Array | Float64Array;
 
 /** A new zeroed array of the same element type as `like`. */
 export function alloc(like: Arr, size: number): Arr {
   return like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
-}
-
-/**
- * Strides to read an input of shape `inShape` at the indices of `outShape` (numpy broadcasting:
- * stride 0 on broadcast axes).
- */
-export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
-  const inStrides = stridesOf(inShape);
-  const offset = outShape.length - inShape.length;
-  return outShape.map((d, i) => {
-    if (i < offset) return 0;
-    const di = inShape[i - offset];
-    return di === 1 && d !== 1 ? 0 : inStrides[i - offset];
-  });
 }
 
 /** Calls `visit(outIndex, offsets...)` for every element of `outShape`, in row-major order. */

@@ -1,7 +1,7 @@
 /** Elementwise CPU kernels: unary maps, broadcasting binaries, where. */
-import type { Shape } from '../../core/shape.js';
 import type { BinaryOp, UnaryOp } from '../backend.js';
-import { alloc, broadcastStrides, forEachIndex, type Arr } from './arrays.js';
+import { broadcastStrides, type Shape } from '../../core/shape.js';
+import { alloc, forEachIndex, type Arr } from './arrays.js';
 
 /** Numerically stable logistic function. */
 function sigmoid(x: number): number {

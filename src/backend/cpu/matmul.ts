@@ -1,6 +1,6 @@
 /** Batched matrix product on the CPU (naive triple loop: the reference). */
-import { sizeOf, type Shape } from '../../core/shape.js';
-import { alloc, broadcastStrides, type Arr } from './arrays.js';
+import { broadcastStrides, sizeOf, type Shape } from '../../core/shape.js';
+import { alloc, type Arr } from './arrays.js';
 
 export function matmul(a: Arr, aShape: Shape, b: Arr, bShape: Shape, ta: boolean, tb: boolean, outShape: Shape): Arr {
   const r = outShape.length;
@@ -9,7 +9,7 @@ export function matmul(a: Arr, aShape: Shape, b: Arr, bShape: Shape, ta: boolean
   const k = ta ? aShape[aShape.length - 2] : aShape[aShape.length - 1];
   const batchShape = outShape.slice(0, r - 2);
   const batch = sizeOf(batchShape);
-  const aBatch = broadcastStrides(aShape.slice(0, -2).map((d) => d), batchShape);
+  const aBatch = broadcastStrides(aShape.slice(0, -2), batchShape);
   const bBatch = broadcastStrides(bShape.slice(0, -2), batchShape);
   const out = alloc(a, batch * m * n);
   const idx = new Array<number>(batchShape.length).fill(0);

@@ -5,7 +5,8 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { shapesEqual, sizeOf, type Shape } from '../../core/shape.js';
 import { grid, type GpuContext, type GpuHandle } from './context.js';
-import { Params, broadcastStrides, checkRank, collapse } from './params.js';
+import { broadcastStrides } from '../../core/shape.js';
+import { Params, checkRank, collapse } from './params.js';
 
 /** A device handle with the shape it is read as. */
 export interface GpuTensor {

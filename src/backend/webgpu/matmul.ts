@@ -6,7 +6,8 @@ import { BackendError, fmtShape } from '../../core/errors.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
 import type { GpuContext, GpuHandle } from './context.js';
 import { fillInto, type GpuTensor } from './elementwise.js';
-import { Params, broadcastStrides, checkRank, collapse } from './params.js';
+import { broadcastStrides } from '../../core/shape.js';
+import { Params, checkRank, collapse } from './params.js';
 
 const TILE = 32;
 

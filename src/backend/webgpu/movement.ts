@@ -2,10 +2,10 @@
  * Data movement: transpose, slice and concat through the generic strided copy
  * (shaders/strided.wgsl), gather and oneHot through shaders/gather.wgsl.
  */
-import { sizeOf, type Shape } from '../../core/shape.js';
+import { sizeOf, stridesOf, type Shape } from '../../core/shape.js';
 import { grid, type GpuContext, type GpuHandle } from './context.js';
 import type { GpuTensor } from './elementwise.js';
-import { Params, checkRank, collapse, contiguousStrides } from './params.js';
+import { Params, checkRank, collapse } from './params.js';
 
 /** dst[dstOffset + i.dstStrides] = src[srcOffset + i.srcStrides] for every index i of `shape`. */
 export function stridedCopy(
@@ -26,27 +26,27 @@ export function stridedCopy(
 export function transpose(ctx: GpuContext, x: GpuTensor, perm: readonly number[]): GpuHandle {
   const shape = perm.map((p) => x.shape[p]);
   const out = ctx.alloc(sizeOf(shape), 'transpose');
-  const inStrides = contiguousStrides(x.shape);
-  stridedCopy(ctx, 'transpose', x.handle, out, shape, 0, perm.map((p) => inStrides[p]), 0, contiguousStrides(shape));
+  const inStrides = stridesOf(x.shape);
+  stridedCopy(ctx, 'transpose', x.handle, out, shape, 0, perm.map((p) => inStrides[p]), 0, stridesOf(shape));
   return out;
 }
 
 /** The block of extent `size` starting at `begin`. */
 export function slice(ctx: GpuContext, x: GpuTensor, begin: readonly number[], size: readonly number[]): GpuHandle {
   const out = ctx.alloc(sizeOf(size), 'slice');
-  const strides = contiguousStrides(x.shape);
+  const strides = stridesOf(x.shape);
   const offset = begin.reduce((acc, b, d) => acc + b * strides[d], 0);
-  stridedCopy(ctx, 'slice', x.handle, out, size, offset, strides, 0, contiguousStrides(size));
+  stridedCopy(ctx, 'slice', x.handle, out, size, offset, strides, 0, stridesOf(size));
   return out;
 }
 
 /** Concatenation along `axis`: one strided copy per non-empty input. */
 export function concat(ctx: GpuContext, xs: readonly GpuTensor[], axis: number, outShape: Shape): GpuHandle {
   const out = ctx.alloc(sizeOf(outShape), 'concat');
-  const outStrides = contiguousStrides(outShape);
+  const outStrides = stridesOf(outShape);
   let at = 0;
   for (const x of xs) {
-    stridedCopy(ctx, 'concat', x.handle, out, x.shape, 0, contiguousStrides(x.shape), at * outStrides[axis], outStrides);
+    stridedCopy(ctx, 'concat', x.handle, out, x.shape, 0, stridesOf(x.shape), at * outStrides[axis], outStrides);
     at += x.shape[axis];
   }
   return out;

@@ -40,27 +40,6 @@ export class Params {
   }
 }
 
-/** Row-major strides of `shape`. */
-export function contiguousStrides(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d];
-  }
-  return s;
-}
-
-/** Strides reading an input of `inShape` broadcast to `outShape` (0 on broadcast axes). */
-export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
-  const own = contiguousStrides(inShape);
-  const offset = outShape.length - inShape.length;
-  return outShape.map((_, d) => {
-    const k = d - offset;
-    return k < 0 || inShape[k] === 1 ? 0 : own[k];
-  });
-}
-
 /** A shape with one stride list per operand, after merging axes. */
 export interface StridedView {
   readonly shape: number[];

@@ -5,10 +5,10 @@
  * partials [outN, chunks], which a second (contiguous) reduction finishes.
  */
 import type { ReduceOp } from '../backend.js';
-import { sizeOf } from '../../core/shape.js';
+import { sizeOf, stridesOf } from '../../core/shape.js';
 import { grid, type GpuContext, type GpuHandle } from './context.js';
 import { copy, fill, type GpuTensor } from './elementwise.js';
-import { Params, checkRank, collapse, contiguousStrides } from './params.js';
+import { Params, checkRank, collapse } from './params.js';
 
 const REDUCE_CODES = { sum: 0, max: 1, min: 2 } as const satisfies Record<ReduceOp, number>;
 const IDENTITY = { sum: 0, max: -Infinity, min: Infinity } as const satisfies Record<ReduceOp, number>;
@@ -21,7 +21,7 @@ const MIN_CHUNK = 256;
 export function reduce(ctx: GpuContext, op: ReduceOp, x: GpuTensor, axes: readonly number[]): GpuHandle {
   const n = sizeOf(x.shape);
   if (axes.length === 0) return copy(ctx, x.handle, n);
-  const strides = contiguousStrides(x.shape);
+  const strides = stridesOf(x.shape);
   const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
   const keptView = collapse(kept.map((d) => x.shape[d]), [kept.map((d) => strides[d])]);
   const redView = collapse(axes.map((d) => x.shape[d]), [axes.map((d) => strides[d])]);
