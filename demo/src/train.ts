@@ -71,8 +71,10 @@ function build(features: number, s: TrainSettings) {
   return { model, bn, bnInput };
 }
 
+interface BatchStats { readonly mean: number[]; readonly variance: number[] }
+
 /** Per-channel mean / biased variance of the BN input over rows [start, start + size). */
-async function batchStats(bnInput: wg.Model, x: wg.Tensor, start: number, size: number) {
+async function batchStats(bnInput: wg.Model, x: wg.Tensor, start: number, size: number): Promise<BatchStats> {
   const joined = wg.tidy(() => {
     const m = wg.moments(bnInput.apply(wg.slice(x, [start, 0], [size, -1])), 0);
     return wg.concat([wg.slice(m.mean, [0], [PLOTTED_CHANNELS]), wg.slice(m.variance, [0], [PLOTTED_CHANNELS])], 0);
@@ -80,6 +82,60 @@ async function batchStats(bnInput: wg.Model, x: wg.Tensor, start: number, size: 
   const v = Array.from(await joined.data());
   joined.dispose();
   return { mean: v.slice(0, PLOTTED_CHANNELS), variance: v.slice(PLOTTED_CHANNELS) };
+}
+
+/**
+ * fit's callbacks: times each step, reads the BN layer's moving statistics (the snapshot fit's
+ * per-batch readback refreshed) and measures the next step's batch statistics before it runs.
+ */
+class StepWatcher {
+  readonly times: number[] = [];
+  #next: BatchStats | null = null;
+  // The value the coming step runs with: fit starts it right after a callback resolves, with no
+  // UI event in between, so a click during an await counts for the step after.
+  #trainable: boolean;
+  #step = 0;
+  #epoch = 0;
+  #t0 = 0;
+
+  constructor(
+    readonly parts: { bn: wg.layers.BatchNormalization; bnInput: wg.Model; x: wg.Tensor },
+    readonly plan: { batchSize: number; batchesPerEpoch: number; totalSteps: number },
+    readonly hooks: TrainHooks,
+  ) {
+    this.#trainable = parts.bn.trainable;
+  }
+
+  async start(): Promise<void> {
+    this.#next = await batchStats(this.parts.bnInput, this.parts.x, 0, this.plan.batchSize);
+    this.#t0 = performance.now();
+  }
+
+  readonly onBatchEnd = async (b: number, logs: { loss: number; accuracy?: number }): Promise<void> => {
+    const stepMs = performance.now() - this.#t0;
+    if (this.#step > 0) this.times.push(stepMs);
+    const snap = this.parts.bn.snapshot;
+    const moving = {
+      mean: Array.from(snap?.mean.subarray(0, PLOTTED_CHANNELS) ?? []),
+      variance: Array.from(snap?.variance.subarray(0, PLOTTED_CHANNELS) ?? []),
+    };
+    this.#step++;
+    this.hooks.onStep({
+      ...this.plan, step: this.#step, epoch: this.#epoch, loss: logs.loss, accuracy: logs.accuracy ?? null,
+      stepMs, moving, batch: this.#next!, trainable: this.#trainable,
+    });
+    const { batchSize: bs, batchesPerEpoch } = this.plan;
+    this.#next = await batchStats(this.parts.bnInput, this.parts.x, ((b + 1) % batchesPerEpoch) * bs, bs);
+    this.#trainable = this.parts.bn.trainable;
+    this.#t0 = performance.now();
+  };
+
+  readonly onEpochEnd = (e: number, logs: Readonly<Record<string, number>>): void => {
+    this.#epoch = e + 1;
+    this.#trainable = this.parts.bn.trainable;
+    this.hooks.onEpoch(e, logs);
+    this.#t0 = performance.now();
+  };
 }
 
 /**
@@ -95,50 +151,18 @@ export async function train(s: TrainSettings, hooks: TrainHooks): Promise<Traine
   const yVal = wg.tensor(data.validation.y, [data.validation.n]);
   const { model, bn, bnInput } = build(data.features, s);
   hooks.onBuilt(bn);
-  const bs = Math.min(s.batchSize, data.train.n);
-  const batchesPerEpoch = Math.floor(data.train.n / bs);
-  const totalSteps = batchesPerEpoch * s.epochs;
-  const times: number[] = [];
+  const batchSize = Math.min(s.batchSize, data.train.n);
+  const batchesPerEpoch = Math.floor(data.train.n / batchSize);
+  const watcher = new StepWatcher({ bn, bnInput, x: xTrain }, { batchSize, batchesPerEpoch, totalSteps: batchesPerEpoch * s.epochs }, hooks);
   const dispose = () => {
     wg.dispose([xVal, yVal, ...model.weights]);
     model.compiled?.optimizer.dispose();
   };
   try {
-    let next = await batchStats(bnInput, xTrain, 0, bs);
-    // The value the coming step runs with: fit starts it right after onBatchEnd resolves, with
-    // no UI event in between, so a click during an await counts for the step after.
-    let trainable = bn.trainable;
-    let step = 0;
-    let epoch = 0;
-    let t0 = performance.now();
+    await watcher.start();
     await model.fit(xTrain, yTrain, {
-      batchSize: bs, epochs: s.epochs, shuffle: false, dropRemainder: true, validationData: [xVal, yVal],
-      callbacks: {
-        onBatchEnd: async (b, logs) => {
-          const stepMs = performance.now() - t0;
-          if (step > 0) times.push(stepMs);
-          const snap = bn.snapshot;
-          const moving = {
-            mean: Array.from(snap?.mean.subarray(0, PLOTTED_CHANNELS) ?? []),
-            variance: Array.from(snap?.variance.subarray(0, PLOTTED_CHANNELS) ?? []),
-          };
-          const batch = next;
-          step++;
-          hooks.onStep({
-            step, totalSteps, epoch, batchesPerEpoch, loss: logs.loss, accuracy: logs.accuracy ?? null,
-            stepMs, moving, batch, trainable,
-          });
-          next = await batchStats(bnInput, xTrain, ((b + 1) % batchesPerEpoch) * bs, bs);
-          trainable = bn.trainable;
-          t0 = performance.now();
-        },
-        onEpochEnd: (e, logs) => {
-          epoch = e + 1;
-          trainable = bn.trainable;
-          hooks.onEpoch(e, logs);
-          t0 = performance.now();
-        },
-      },
+      batchSize, epochs: s.epochs, shuffle: false, dropRemainder: true, validationData: [xVal, yVal],
+      callbacks: { onBatchEnd: watcher.onBatchEnd, onEpochEnd: watcher.onEpochEnd },
     });
   } catch (e) {
     dispose();
@@ -146,7 +170,7 @@ export async function train(s: TrainSettings, hooks: TrainHooks): Promise<Traine
   } finally {
     wg.dispose([xTrain, yTrain]);
   }
-  return { model, bn, xVal, yVal, batchSize: bs, medianStepMs: median(times), dispose };
+  return { model, bn, xVal, yVal, batchSize, medianStepMs: median(watcher.times), dispose };
 }
 
 /** Accuracy of the validation set in inference mode (evaluate), or in training mode in batches. */

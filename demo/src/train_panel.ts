@@ -3,7 +3,7 @@ import * as wg from 'wgnn';
 import { MetricChart, StatsChart } from './charts.js';
 import { byId, describeError, exclusive, lockWhileBusy, numberValue } from './dom.js';
 import { onBackendChange, reportStepTime } from './backend.js';
-import { PLOTTED_CHANNELS, train, validationAccuracy, type StepInfo, type Trained, type TrainSettings } from './train.js';
+import { PLOTTED_CHANNELS, train, validationAccuracy, type StepInfo, type Trained, type TrainHooks, type TrainSettings } from './train.js';
 
 const num = (id: string, fallback: number) => numberValue(byId(id, HTMLInputElement), fallback);
 
@@ -60,6 +60,37 @@ function setReadout(el: HTMLElement, kind: string, train: number | undefined, va
   if (val !== undefined) el.dataset.validation = String(val);
 }
 
+/** The charts, readouts and progress bar of one training run, as train()'s hooks. */
+function liveView(s: TrainSettings, backend: string): Omit<TrainHooks, 'onBuilt'> {
+  const progress = byId('train-progress', HTMLProgressElement);
+  const text = byId('train-progress-text', HTMLElement);
+  const lossChart = new MetricChart(byId('loss-chart', HTMLElement), 'loss');
+  const accChart = new MetricChart(byId('acc-chart', HTMLElement), 'accuracy');
+  const meanChart = new StatsChart(byId('bn-mean-chart', HTMLElement), 'mean', PLOTTED_CHANNELS);
+  const varChart = new StatsChart(byId('bn-var-chart', HTMLElement), 'variance', PLOTTED_CHANNELS);
+  const freeze = new FreezeWatch(byId('bn-stats-chart', HTMLElement), byId('bn-stats-note', HTMLElement));
+  return {
+    onStep(i: StepInfo) {
+      const x = i.epoch + ((i.step - 1) % i.batchesPerEpoch + 1) / i.batchesPerEpoch;
+      lossChart.addStep(x, i.loss);
+      accChart.addStep(x, i.accuracy);
+      meanChart.add(i.step, i.moving.mean, i.batch.mean);
+      varChart.add(i.step, i.moving.variance, i.batch.variance);
+      freeze.step(i);
+      progress.max = i.totalSteps;
+      progress.value = i.step;
+      text.textContent = `step ${i.step}/${i.totalSteps} (epoch ${i.epoch + 1}/${s.epochs}) · ` +
+        `${i.stepMs.toFixed(1)} ms/step on ${backend} · BN ${i.trainable ? 'trainable' : 'frozen'}`;
+    },
+    onEpoch(e: number, logs: Readonly<Record<string, number>>) {
+      lossChart.setEpoch(logs.loss, logs.val_loss ?? null);
+      accChart.setEpoch(logs.accuracy ?? null, logs.val_accuracy ?? null);
+      setReadout(byId('loss-readout', HTMLElement), `epoch ${e + 1} loss`, logs.loss, logs.val_loss);
+      setReadout(byId('acc-readout', HTMLElement), `epoch ${e + 1} accuracy`, logs.accuracy, logs.val_accuracy);
+    },
+  };
+}
+
 async function runTraining(): Promise<void> {
   trained?.dispose();
   trained = null;
@@ -68,37 +99,12 @@ async function runTraining(): Promise<void> {
   const s = readSettings();
   const progress = byId('train-progress', HTMLProgressElement);
   const text = byId('train-progress-text', HTMLElement);
-  const lossChart = new MetricChart(byId('loss-chart', HTMLElement), 'loss');
-  const accChart = new MetricChart(byId('acc-chart', HTMLElement), 'accuracy');
-  const meanChart = new StatsChart(byId('bn-mean-chart', HTMLElement), 'mean', PLOTTED_CHANNELS);
-  const varChart = new StatsChart(byId('bn-var-chart', HTMLElement), 'variance', PLOTTED_CHANNELS);
-  const lossOut = byId('loss-readout', HTMLElement);
-  const accOut = byId('acc-readout', HTMLElement);
   const backend = wg.getBackend();
-  const freeze = new FreezeWatch(byId('bn-stats-chart', HTMLElement), byId('bn-stats-note', HTMLElement));
   progress.value = 0;
   text.textContent = `Preparing ${s.samples} samples on ${backend}…`;
   text.dataset.state = 'running';
-  const onStep = (i: StepInfo) => {
-    const x = i.epoch + ((i.step - 1) % i.batchesPerEpoch + 1) / i.batchesPerEpoch;
-    lossChart.addStep(x, i.loss);
-    accChart.addStep(x, i.accuracy);
-    meanChart.add(i.step, i.moving.mean, i.batch.mean);
-    varChart.add(i.step, i.moving.variance, i.batch.variance);
-    freeze.step(i);
-    progress.max = i.totalSteps;
-    progress.value = i.step;
-    text.textContent = `step ${i.step}/${i.totalSteps} (epoch ${i.epoch + 1}/${s.epochs}) · ` +
-      `${i.stepMs.toFixed(1)} ms/step on ${backend} · BN ${i.trainable ? 'trainable' : 'frozen'}`;
-  };
-  const onEpoch = (e: number, logs: Readonly<Record<string, number>>) => {
-    lossChart.setEpoch(logs.loss, logs.val_loss ?? null);
-    accChart.setEpoch(logs.accuracy ?? null, logs.val_accuracy ?? null);
-    setReadout(lossOut, `epoch ${e + 1} loss`, logs.loss, logs.val_loss);
-    setReadout(accOut, `epoch ${e + 1} accuracy`, logs.accuracy, logs.val_accuracy);
-  };
   try {
-    trained = await train(s, { onBuilt: (bn) => { live = bn; }, onStep, onEpoch });
+    trained = await train(s, { onBuilt: (bn) => { live = bn; }, ...liveView(s, backend) });
     reportStepTime(backend, trained.medianStepMs, trained.batchSize);
     text.textContent = `Done: ${progress.value} steps on ${backend}, median ${trained.medianStepMs.toFixed(1)} ms/step`;
     text.dataset.state = 'done';
