@@ -12,6 +12,7 @@ export {
   neg, abs, square, sqrt, rsqrt, exp, log, relu, sigmoid, tanh, reciprocal, sign, step, where,
 } from './ops/elementwise.js';
 export { sum, mean, max, min, moments, argMax } from './ops/reduce.js';
+export type { Axes } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
 export { reshape, transpose, slice, gather, concat, oneHot, broadcastTo } from './ops/movement.js';
 export { batchNormTrain, batchNormInfer } from './ops/batchnorm.js';

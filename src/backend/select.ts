@@ -9,9 +9,9 @@ engine.setDefaultFactory(() => new CpuBackend());
 
 export interface InitOptions {
   /** 'auto' (default): WebGPU when an adapter is found, else the CPU, said once on the console. */
-  readonly backend?: 'auto' | 'webgpu' | 'cpu';
+  readonly backend?: 'auto' | 'webgpu' | 'cpu' | undefined;
   /** A GPU object to use instead of `navigator.gpu` (in Node: the `webgpu` package's `create([])`). */
-  readonly gpu?: GPU;
+  readonly gpu?: GPU | undefined;
 }
 
 let warnedFallback = false;

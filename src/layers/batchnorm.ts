@@ -11,7 +11,8 @@ import { getInitializer, initializerConfig, type Initializer, type InitializerCo
 import { BASE_OPTIONS, Layer, checkOptions, type LayerOptions, type SymbolicShape } from './layer.js';
 import { currentStep, type StepContext } from './step_context.js';
 
-type Init = InitializerName | InitializerConfig;
+/** An initializer by name, or with its configuration. */
+export type Init = InitializerName | InitializerConfig;
 
 export interface BatchNormalizationOptions extends LayerOptions {
   /** Channel axis (default -1). */

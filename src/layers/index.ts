@@ -24,3 +24,6 @@ export function dropout(options: DropoutOptions): Dropout {
 
 export { BatchNormalization, Activation, Dense, Dropout };
 export type { BatchNormalizationOptions, ActivationOptions, DenseOptions, DropoutOptions };
+export type { Init, MovingSnapshot } from './batchnorm.js';
+export type { ActivationName } from './activations.js';
+export type { InitializerName, InitializerConfig } from './initializers.js';

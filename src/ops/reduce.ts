@@ -6,7 +6,8 @@ import { div, equal, mul, square, sub } from './elementwise.js';
 import { asTensor, record, wrap } from './op.js';
 import { broadcastTo, reshape } from './movement.js';
 
-type Axes = number | readonly number[];
+/** One axis or several; negative values count from the end. */
+export type Axes = number | readonly number[];
 
 function reduceOp(op: 'sum' | 'max' | 'min', x: Tensor, axis: Axes | undefined, keepDims: boolean): Tensor {
   const t = asTensor(x, op);
