@@ -2,30 +2,36 @@
 /**
  * `npm run bench`: serves bench/index.html with Vite on 127.0.0.1, opens it in headless Chromium
  * (WebGPU on whatever adapter Chromium finds; SwiftShader here), waits for bench/main.ts to
- * publish its results, and writes bench/results/latest.json and latest.md.
- * Env: WGNN_CHROMIUM (browser path, default /usr/bin/chromium), WGNN_BENCH_REPS (default 7).
+ * publish its results, and writes bench/results/latest.json and latest.md (see bench/README.md).
+ * Env: WGNN_CHROMIUM (browser path, default /usr/bin/chromium), WGNN_BENCH_REPS (default 7),
+ * WGNN_BENCH_PEERS=0 (skip TF.js), WGNN_BENCH_OUT (output folder, default bench/results).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = join(root, 'bench', 'results');
+const outDir = process.env.WGNN_BENCH_OUT ?? join(root, 'bench', 'results');
 const ARGS = ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const server = await createServer({
   root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn',
-  server: { host: '127.0.0.1', port: 0, strictPort: false },
-  // The page imports only project sources: no dependency discovery, so no mid-run page reload.
-  optimizeDeps: { noDiscovery: true },
+  // No HMR and no file watching: other people editing the tree must not reload the page mid-run.
+  server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+  // No dependency discovery (it would reload the page mid-run); the TF.js peer is pre-bundled
+  // up front instead (its CommonJS dependencies need it).
+  optimizeDeps: { noDiscovery: true, include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
 });
 await server.listen();
 const { port } = server.httpServer.address();
 const reps = Number(process.env.WGNN_BENCH_REPS ?? 7);
-const url = `http://127.0.0.1:${port}/bench/index.html?reps=${reps}`;
+const peers = process.env.WGNN_BENCH_PEERS === '0' ? '0' : '1';
+const url = `http://127.0.0.1:${port}/bench/index.html?reps=${reps}&peers=${peers}`;
+const loadBefore = loadavg();
 
 const browser = await chromium.launch({ executablePath: process.env.WGNN_CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
 let failed = false;
@@ -38,10 +44,17 @@ try {
   const handle = await page.waitForFunction(() => globalThis.__wgnnBench, null, { timeout: 0, polling: 500 });
   const outcome = await handle.jsonValue();
   if (outcome.error) throw new Error(`bench page failed: ${outcome.error}`);
+  const meta = {
+    date: outcome.date, browser: `Chromium ${browser.version()}`, userAgent: outcome.userAgent, tfjs: outcome.tfjs,
+    tfWebgpu: outcome.tfWebgpu, reps: outcome.reps, seconds: outcome.seconds, copyVariants: outcome.copyVariants,
+    cores: cpus().length, loadBefore, loadAfter: loadavg(),
+  };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(outcome.results, null, 2)}\n`);
-  writeFileSync(join(outDir, 'latest.md'), markdown(outcome.results, outcome.date));
-  console.log(markdown(outcome.results, outcome.date));
+  writeFileSync(join(outDir, 'latest.meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  const md = markdown(outcome.results, meta);
+  writeFileSync(join(outDir, 'latest.md'), md);
+  console.log(md);
 } catch (err) {
   failed = true;
   console.error(err);
@@ -52,24 +65,84 @@ try {
 process.exit(failed ? 1 : 0);
 
 function fmt(v, digits = 2) {
-  return v === null || v === undefined ? '-' : Number(v).toFixed(digits);
+  return v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toFixed(digits);
 }
+const ms = (v) => (v === null || v === undefined ? '-' : v >= 100 ? fmt(v, 0) : v >= 1 ? fmt(v, 1) : fmt(v, 3));
+const shape = (r) => `[${r.shape.join(',')}]`;
 
-function markdown(rows, date) {
+function markdown(rows, meta) {
+  const find = (name, s) => rows.find((r) => r.name === name && shape(r) === s);
+  const la = (l) => l.map((v) => v.toFixed(2)).join(' / ');
   const lines = [
-    `# wgnn benchmark (${date})`,
+    `# wgnn benchmark (${meta.date})`,
     '',
-    `Adapter: ${rows[0]?.adapter ?? '?'}. Median of the timed repetitions, GPU awaited inside the timed region.`,
-    '`copyMs`: a plain vec4 copy kernel (shaders/copy.wgsl) reading + writing the same total bytes as',
-    'the least traffic of the row (BN train forward 12 B/elem, backward 20 B/elem, inference 8 B/elem,',
-    'add 12 B/elem), i.e. a copy of 1.5x / 2.5x / 1x / 1.5x the element count. `ratioToCopy` = ms / copyMs.',
+    `* Adapter: ${rows[0]?.adapter ?? '?'}; TF.js ${meta.tfjs} webgpu: ${meta.tfWebgpu?.ok ? meta.tfWebgpu.adapter : `unavailable (${meta.tfWebgpu?.why})`}.`,
+    `* Browser: ${meta.browser} (headless, --enable-unsafe-webgpu); ${meta.cores} cores.`,
+    `* Machine load (1/5/15 min) before: ${la(meta.loadBefore)}, after: ${la(meta.loadAfter)}. The machine is shared;`,
+    '  compare ratios within this run, not absolute times across runs.',
+    `* One run, ${meta.reps} repetitions (median) for wgnn's GPU timings, GPU awaited inside the timed region;`,
+    `  whole run ${fmt(meta.seconds, 0)} s. See bench/README.md for what each figure means.`,
     '',
-    '| name | shape | axis | backend | ms | copyMs | ratioToCopy | dispatches |',
-    '|---|---|---|---|---|---|---|---|',
+    '## (i) BN kernels vs the copy roofline',
+    '',
+    '`copyMs`: the fastest of several plain WGSL copies of the same bytes (variant in `copy`), timed',
+    'in the same repetitions as the kernel; bytes = least traffic (train 12, backward 20, inference 8 B/elem).',
+    '`b2b`: copyBufferToBuffer of the same bytes (not a shader; a reference point only).',
+    '',
+    '| kernel | shape | axis | ms | copyMs | copy | kernel / copy | b2b ms | kernel / b2b | one-vec4 copy ms | dispatches |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const kernelRows = rows.filter((r) => r.copyVariant && !r.name.startsWith('bn-train-'));
+  for (const r of kernelRows) {
+    lines.push(`| ${r.name} | ${shape(r)} | ${r.axis ?? '-'} | ${ms(r.ms)} | ${ms(r.copyMs)} | ${r.copyVariant} | ` +
+      `**${fmt(r.ratioToCopy)}** | ${ms(r.copyB2BMs)} | ${fmt(r.ratioToB2B)} | ${ms(r.copyVariantsMs?.['one-vec4 wg256'])} | ${r.dispatches ?? '-'} |`);
+  }
+  const variants = meta.copyVariants ?? [];
+  lines.push('', 'All copy variants (ms) for the rows above:', '',
+    `| row | ${variants.join(' | ')} |`, `|---|${variants.map(() => '---|').join('')}`);
+  for (const r of kernelRows) lines.push(`| ${r.name} ${shape(r)} | ${variants.map((v) => ms(r.copyVariantsMs?.[v])).join(' | ')} |`);
+  for (const name of ['per dispatch, 200 in one pass (ms each)', 'per dispatch + submit + await (ms each)']) {
+    const r = rows.find((x) => x.name === name);
+    if (r) lines.push('', `${name}: ${fmt(r.ms * 1000, 1)} us`);
+  }
+
+  lines.push('', '## (ii) Training-mode BN forward: wgnn vs TF.js 4.22', '',
+    'wgnn: `wg.batchNormTrain` (public op: statistics, normalize, moving averages). TF.js: `tf.moments` +',
+    '`tf.batchNorm` + the two moving-average `assign`s, as tfjs-layers does in training. ms per call;',
+    '"x faster" = peer ms / wgnn-webgpu ms. copy = the roofline of (i) for 12 B/elem.', '',
+    '| shape [N,C] | wgnn-webgpu | wgnn-webgpu / copy | dispatches | wgnn-cpu | tfjs-webgpu | tfjs-cpu | copy | tfjs-webgpu / copy | vs tfjs-webgpu | vs tfjs-cpu |',
+    '|---|---|---|---|---|---|---|---|---|---|---|');
+  const peerShapes = [...new Set(rows.filter((r) => r.name === 'bn-train-wgnn-webgpu').map(shape))];
+  for (const s of peerShapes) {
+    const w = find('bn-train-wgnn-webgpu', s);
+    const c = find('bn-train-wgnn-cpu', s);
+    const tg = find('bn-train-tfjs-webgpu', s);
+    const tc = find('bn-train-tfjs-cpu', s);
+    lines.push(`| ${s} | ${ms(w.ms)} | ${fmt(w.ratioToCopy)} | ${w.dispatches} | ${ms(c?.ms)} | ${ms(tg?.ms)} | ${ms(tc?.ms)} | ${ms(w.copyMs)} | ` +
+      `${fmt(tg?.ratioToCopy, 0)} | **${fmt(tg?.speedupOfWgnnWebgpu, 1)}x** | **${fmt(tc?.speedupOfWgnnWebgpu, 1)}x** |`);
+  }
+
+  lines.push('', '## (iii) Training steps', '',
+    'ms per training step = one `fit` epoch over K batches (shuffle off; forward, loss, backward, optimizer,',
+    'moving averages) / K, GPU awaited at the end; median of the epochs. Seed: Input([5]) -> BatchNormalization',
+    '(epsilon 1e-9), loss (a,b) => square(sub(a,b)), rmsprop, batch 3. MLP: 784 -> dense 256 -> BN -> ReLU ->',
+    'dense 10 softmax, categorical crossentropy, rmsprop, batch 256. Dispatches / submits per step: wgnn-webgpu',
+    '(`wg.backendStats()` deltas over the epoch / K; includes the per-batch gather and the epoch sums).', '',
+    '| model | wgnn-webgpu | dispatches/step | submits/step | wgnn-cpu | tfjs-webgpu | tfjs-cpu | vs tfjs-webgpu | vs tfjs-cpu | wgnn webgpu/cpu | K (wgnn-webgpu, tfjs-webgpu) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const m of ['seed', 'mlp']) {
+    const g = rows.find((r) => r.name === `step-${m}-wgnn-webgpu`);
+    if (!g) continue;
+    const c = rows.find((r) => r.name === `step-${m}-wgnn-cpu`);
+    const tg = rows.find((r) => r.name === `step-${m}-tfjs-webgpu`);
+    const tc = rows.find((r) => r.name === `step-${m}-tfjs-cpu`);
+    lines.push(`| ${m} ${shape(g)} | ${ms(g.stepMs)} | ${fmt(g.dispatches, 1)} | ${fmt(g.submits, 2)} | ${ms(c?.stepMs)} | ${ms(tg?.stepMs)} | ${ms(tc?.stepMs)} | ` +
+      `**${fmt(tg?.speedupOfWgnnWebgpu, 1)}x** | **${fmt(tc?.speedupOfWgnnWebgpu, 1)}x** | ${fmt(g.stepMs / c?.stepMs)} | ${g.batchesPerEpoch}, ${tg?.batchesPerEpoch ?? '-'} |`);
+  }
+
+  lines.push('', '## All rows', '', '| name | shape | axis | backend | ms | copyMs | ratioToCopy | dispatches |', '|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    lines.push(`| ${r.name} | [${r.shape.join(',')}] | ${r.axis ?? '-'} | ${r.backend} | ${fmt(r.ms, 3)} | ` +
-      `${fmt(r.copyMs, 3)} | ${fmt(r.ratioToCopy)} | ${r.dispatches ?? '-'} |`);
+    lines.push(`| ${r.name} | ${shape(r)} | ${r.axis ?? '-'} | ${r.backend} | ${fmt(r.ms, 3)} | ${fmt(r.copyMs, 3)} | ${fmt(r.ratioToCopy)} | ${r.dispatches === null || r.dispatches === undefined ? '-' : fmt(r.dispatches, Number.isInteger(r.dispatches) ? 0 : 1)} |`);
   }
   return `${lines.join('\n')}\n`;
 }
