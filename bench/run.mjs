@@ -67,8 +67,12 @@ process.exit(failed ? 1 : 0);
 function fmt(v, digits = 2) {
   return v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toFixed(digits);
 }
-const ms = (v) => (v === null || v === undefined ? '-' : v >= 100 ? fmt(v, 0) : v >= 1 ? fmt(v, 1) : fmt(v, 3));
-const shape = (r) => `[${r.shape.join(',')}]`;
+function ms(v) {
+  return v === null || v === undefined ? '-' : v >= 100 ? fmt(v, 0) : v >= 1 ? fmt(v, 1) : fmt(v, 3);
+}
+function shape(r) {
+  return `[${r.shape.join(',')}]`;
+}
 
 function markdown(rows, meta) {
   const find = (name, s) => rows.find((r) => r.name === name && shape(r) === s);
