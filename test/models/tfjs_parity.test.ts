@@ -1,6 +1,6 @@
 /**
- * Parity with TF.js layers (@tensorflow/tfjs 4.22, pure-JS CPU backend), node-cpu only (the file
- * suffix): a Dense-BN-Dense model with identical initial weights, shuffle off, trained with SGD
+ * Parity with TF.js layers (@tensorflow/tfjs 4.22 on its pure-JS CPU backend), with wgnn on the
+ * project's backend (CPU, Dawn, Chromium): a Dense-BN-Dense model with identical initial weights, shuffle off, trained with SGD
  * + momentum and with RMSprop, must end with the same weights and moving statistics. Then one
  * test per deliberate difference from TF.js (SEMANTICS.md).
  */
@@ -76,6 +76,44 @@ describe('deliberate differences from TF.js', () => {
     expect(Array.from(await ref.layers[1].getWeights()[2].data())).not.toEqual(before);
   });
 
+  it('NCHW (axis 1): wgnn normalizes per channel over N, H, W; TF.js 4.22 gives other numbers and its fit fails', async () => {
+    const shape = [2, 3, 4, 4];
+    const vals = Array.from({ length: 96 }, (_, i) => Math.fround(Math.sin(i * 1.7) * 3 + (i % 5)));
+    // float64 reference: statistics of channel c over the 2 x 4 x 4 values at (n, c, h, w).
+    const want = new Float64Array(96);
+    const means: number[] = [];
+    for (let c = 0; c < 3; c++) {
+      const idx = [0, 1].flatMap((n) => Array.from({ length: 16 }, (_, k) => (n * 3 + c) * 16 + k));
+      const m = idx.reduce((a, i) => a + vals[i], 0) / 32;
+      const v = idx.reduce((a, i) => a + (vals[i] - m) ** 2, 0) / 32;
+      for (const i of idx) want[i] = (vals[i] - m) / Math.sqrt(v + 1e-3);
+      means.push(m);
+    }
+    const ours1 = wg.layers.batchNormalization({ axis: 1, momentum: 0.9 });
+    const ref1 = tf.layers.batchNormalization({ axis: 1, momentum: 0.9 });
+    const y = ours1.apply(wg.tensor(vals, shape), { training: true }) as wg.Tensor;
+    const yRef = ref1.apply(tf.tensor(vals, shape), { training: true }) as tf.Tensor;
+    expect(await y.data()).toBeAllClose(want, { rtol: 1e-5, atol: 1e-5 });
+    expect(await ours1.movingMean!.data()).toBeAllClose(means.map((m) => 0.1 * m), { rtol: 1e-5 });
+    // TF.js's channels-first training output is not the per-channel normalization (off by ~0.2 here).
+    const refY = (await yRef.data()) as Float32Array;
+    expect(Math.max(...refY.map((v, i) => Math.abs(v - want[i])))).toBeGreaterThan(0.1);
+
+    // fit with a channels-first BN: TF.js 4.22 throws a reshape error in its training path.
+    const x = tf.tensor(vals, shape);
+    const refModel = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [3, 4, 4] }), tf.layers.batchNormalization({ axis: 1 })] });
+    refModel.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    await expect(refModel.fit(x, tf.zerosLike(x), { batchSize: 2, epochs: 1, shuffle: false, verbose: 0 })).rejects.toThrow(/must match the product of shape/);
+    const inp = wg.input({ shape: [3, 4, 4] });
+    const bn = wg.layers.batchNormalization({ axis: 1 });
+    const model = wg.model({ inputs: inp, outputs: bn.apply(inp) });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const h = await model.fit(wg.tensor(vals, shape), wg.zeros(shape), { batchSize: 2, epochs: 1, shuffle: false });
+    expect(Number.isFinite(h.history.loss[0])).toBe(true);
+    // One step of momentum 0.99 from 0 towards the per-channel batch means.
+    expect(await bn.movingMean!.data()).toBeAllClose(means.map((m) => 0.01 * m), { rtol: 1e-5, atol: 1e-7 });
+  });
+
   it("Adam: epsilon is added to sqrt(v) before the bias correction (Keras), TF.js adds it to sqrt(v_hat)", async () => {
     // One step on w = 0 with gradient g = 1e-7: Keras: w = -lr*sqrt(1-b2)/(1-b1) * m/(sqrt(v)+eps).
     const g = 1e-7;
@@ -88,6 +126,10 @@ describe('deliberate differences from TF.js', () => {
     const opt = wg.optimizers.adam();
     opt.applyGradients([{ variable: w, grad: wg.tensor([g]) }]);
     expect(await w.data()).toBeAllClose([keras], { rtol: 1e-4 });
+    // TF.js's own Adam, same hyper-parameters, lands on its formula, not on Keras's.
+    const tw = tf.variable(tf.zeros([1]));
+    tf.train.adam(lr, 0.9, 0.999, 1e-7).applyGradients([{ name: tw.name, tensor: tf.tensor([g]) }]);
+    expect(await tw.data()).toBeAllClose([tfjs], { rtol: 1e-4 });
     expect(Math.abs(keras - tfjs) / Math.abs(tfjs)).toBeGreaterThan(0.1);
   });
 
