@@ -1,6 +1,7 @@
 /**
  * Batched matrix product (shaders/matmul.wgsl): transposes and batch broadcasting are strides,
- * so no operand is ever copied.
+ * so no operand is ever copied. Each invocation computes a 4x4 output block without workgroup
+ * memory or barriers; operands whose contiguous axis is a multiple of 4 are read as vec4.
  */
 import { BackendError, fmtShape } from '../../core/errors.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
@@ -49,7 +50,12 @@ export function matmul(
   const params = new Params()
     .u32(M, N, K, view.shape.length, aRow, aCol, bRow, bCol)
     .dims(view.shape).dims(view.strides[0]).dims(view.strides[1]);
-  ctx.dispatch('matmul', ctx.pipeline('matmul', 'main'), [ctx.uniform(params.words(), 'matmul'), a.handle, b.handle, out],
+  // Vec4 reads need the operand's contiguous axis (and so every batch offset) to be a multiple of 4.
+  const aVec4 = (transposeA ? M : K) % 4 === 0;
+  const bVec4 = (transposeB ? K : N) % 4 === 0;
+  const entry = aVec4 ? (bVec4 ? 'mainA4B4' : 'mainA4') : bVec4 ? 'mainB4' : 'main';
+  const pipeline = ctx.pipeline('matmul', entry, { TRANS_A: transposeA ? 1 : 0, TRANS_B: transposeB ? 1 : 0 });
+  ctx.dispatch('matmul', pipeline, [ctx.uniform(params.words(), 'matmul'), a.handle, b.handle, out],
     [Math.ceil(N / TILE), Math.ceil(M / TILE), batch]);
   return out;
 }
