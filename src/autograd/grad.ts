@@ -9,17 +9,44 @@ import type { Tensor, Variable } from '../core/tensor.js';
 import { fill } from '../ops/creation.js';
 import { add } from '../ops/elementwise.js';
 
-/** Gradients of `y` with respect to every tensor id reached by the nodes, seeded with `dy`. */
-function backprop(y: Tensor, dy: Tensor, nodes: readonly TapeNode[]): Map<number, Tensor> {
+/**
+ * Ids of the tensors that depend on a source (`isSource`): only those need gradients. Nodes
+ * are in recording order, so one forward sweep suffices.
+ */
+function dependents(nodes: readonly TapeNode[], isSource: (t: Tensor) => boolean): Set<number> {
+  const dep = new Set<number>();
+  for (const node of nodes) {
+    let any = false;
+    for (const x of node.inputs) {
+      if (dep.has(x.id)) any = true;
+      else if (isSource(x)) {
+        dep.add(x.id);
+        any = true;
+      }
+    }
+    if (any) for (const o of node.outputs) dep.add(o.id);
+  }
+  return dep;
+}
+
+/**
+ * Gradients of `y`, seeded with `dy`, for the tensors that depend on a source. Nodes none of
+ * whose inputs depend on a source are skipped, and the others are told which inputs need a
+ * gradient (no work for data, labels or constants).
+ */
+function backprop(y: Tensor, dy: Tensor, nodes: readonly TapeNode[], isSource: (t: Tensor) => boolean): Map<number, Tensor> {
   const g = new Map<number, Tensor>([[y.id, dy]]);
+  const dep = dependents(nodes, isSource);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i];
     const dys = node.outputs.map((o) => g.get(o.id) ?? null);
     if (dys.every((d) => d === null)) continue;
-    const dxs = node.backward(dys);
+    const needs = node.inputs.map((x) => dep.has(x.id));
+    if (!needs.includes(true)) continue;
+    const dxs = node.backward(dys, needs);
     node.inputs.forEach((x, k) => {
       const dx = dxs[k];
-      if (!dx) return;
+      if (!dx || !needs[k]) return;
       if (dx.shape.length !== x.shape.length || dx.shape.some((d, j) => d !== x.shape[j])) {
         throw new ShapeError(`internal: gradient of ${node.name} has shape ${fmtShape(dx.shape)} for input ${fmtShape(x.shape)}`);
       }
@@ -47,7 +74,8 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor) {
         if (dy === undefined && value.size !== 1) {
           throw new ShapeError(`grads: f must return a scalar when no dy is given, got shape ${fmtShape(value.shape)}`);
         }
-        const g = backprop(value, dy ?? fill(value.shape, 1), nodes);
+        const ids = new Set(xs.map((x) => x.id));
+        const g = backprop(value, dy ?? fill(value.shape, 1), nodes, (t) => ids.has(t.id));
         return { value, grads: xs.map((x) => g.get(x.id) ?? fill(x.shape, 0)) };
       }),
     );
@@ -79,7 +107,8 @@ export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): {
   return engine.tidy(() =>
     engine.withTape(varList ?? [], varList === undefined, () => checkScalar('variableGrads', f()), (value, nodes) => {
       if (value.size !== 1) throw new ShapeError(`variableGrads: f must return a scalar, got shape ${fmtShape(value.shape)}`);
-      const g = backprop(value, fill(value.shape, 1), nodes);
+      const ids = varList && new Set(varList.map((v) => v.id));
+      const g = backprop(value, fill(value.shape, 1), nodes, ids ? (t) => ids.has(t.id) : (t) => t.isTrainableVariable);
       const vars = varList ?? usedTrainable(nodes);
       const out: Record<string, Tensor> = {};
       for (const v of vars) out[v.name] = g.get(v.id) ?? fill(v.shape, 0);

@@ -20,8 +20,12 @@ export interface TapeNode {
   readonly name: string;
   readonly inputs: readonly Tensor[];
   readonly outputs: readonly Tensor[];
-  /** Gradients for each input (null where none flows), given one gradient per output (null = zeros). */
-  backward(dys: readonly (Tensor | null)[]): readonly (Tensor | null)[];
+  /**
+   * Gradients for each input (null where none flows), given one gradient per output (null = zeros).
+   * `needs[k]` false means input k leads to no differentiated tensor: its gradient may be null
+   * (and is ignored), so the backward can skip that work. Omitted: every input is needed.
+   */
+  backward(dys: readonly (Tensor | null)[], needs?: readonly boolean[]): readonly (Tensor | null)[];
 }
 
 interface Tape {

@@ -101,15 +101,14 @@ export function batchNormInfer(x: Tensor, mean: Tensor, variance: Tensor, option
     t.shape,
   );
   const inputs = [t, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
-  record('batchNormInfer', inputs, [y], ([dy]) => {
+  record('batchNormInfer', inputs, [y], ([dy], need = inputs.map(() => true)) => {
     if (dy === null) return inputs.map(() => null);
     const bshape = t.shape.map((d, i) => (i === axis ? c : 1));
     const others = t.shape.map((_, i) => i).filter((i) => i !== axis);
     const invStd = reshape(rsqrt(add(variance, params.epsilon)), bshape);
-    const scale = gamma ? mul(invStd, reshape(gamma, bshape)) : invStd;
-    const out: Tensor[] = [mul(dy, scale)];
-    if (gamma) out.push(reshape(sum(mul(dy, mul(sub(t, reshape(mean, bshape)), invStd)), others), [c]));
-    if (beta) out.push(reshape(sum(dy, others), [c]));
+    const out: (Tensor | null)[] = [need[0] ? mul(dy, gamma ? mul(invStd, reshape(gamma, bshape)) : invStd) : null];
+    if (gamma) out.push(need[1] ? reshape(sum(mul(dy, mul(sub(t, reshape(mean, bshape)), invStd)), others), [c]) : null);
+    if (beta) out.push(need[out.length] ? reshape(sum(dy, others), [c]) : null);
     return out;
   });
   return y;

@@ -11,7 +11,15 @@ import { reshape } from './movement.js';
 import { sum } from './reduce.js';
 
 type UnaryGrad = (dy: Tensor, x: Tensor, y: Tensor) => Tensor;
-type BinaryGrad = (dy: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
+/** Gradients to a and b; `need` says which are wanted (return null for the others: no work). */
+type BinaryGrad = (dy: Tensor, a: Tensor, b: Tensor, y: Tensor, need: readonly boolean[]) => [Tensor | null, Tensor | null];
+
+const ALL = [true, true, true];
+
+/** `f()` when `need`, else null: skips the gradient work of an input nothing differentiates. */
+function when(need: boolean, f: () => Tensor): Tensor | null {
+  return need ? f() : null;
+}
 
 function unaryOp(op: UnaryOp, grad: UnaryGrad | null) {
   return (x: TensorLike): Tensor => {
@@ -35,9 +43,9 @@ function binaryOp(op: BinaryOp, grad: BinaryGrad | null) {
     const outShape = broadcastShapes(op, ta.shape, tb.shape);
     const y = wrap(engine.backend.binary(op, ta.info, tb.info, outShape), outShape);
     if (grad !== null) {
-      record(op, [ta, tb], [y], ([dy]) => {
+      record(op, [ta, tb], [y], ([dy], need = ALL) => {
         if (dy === null) return [null, null];
-        const [ga, gb] = grad(dy, ta, tb, y);
+        const [ga, gb] = grad(dy, ta, tb, y, need);
         return [ga && unbroadcast(ga, ta.shape), gb && unbroadcast(gb, tb.shape)];
       });
     }
@@ -50,25 +58,28 @@ function binaryOp(op: BinaryOp, grad: BinaryGrad | null) {
 /** a + b (broadcasting). */
 export const add = binaryOp('add', (dy) => [dy, dy]);
 /** a - b (broadcasting). */
-export const sub = binaryOp('sub', (dy) => [dy, neg(dy)]);
+export const sub = binaryOp('sub', (dy, _a, _b, _y, need) => [dy, when(need[1], () => neg(dy))]);
 /** a * b (broadcasting). */
-export const mul = binaryOp('mul', (dy, a, b) => [mul(dy, b), mul(dy, a)]);
+export const mul = binaryOp('mul', (dy, a, b, _y, need) => [when(need[0], () => mul(dy, b)), when(need[1], () => mul(dy, a))]);
 /** a / b (broadcasting). */
-export const div = binaryOp('div', (dy, a, b) => [div(dy, b), neg(div(mul(dy, a), square(b)))]);
+export const div = binaryOp('div', (dy, a, b, _y, need) => [
+  when(need[0], () => div(dy, b)),
+  when(need[1], () => neg(div(mul(dy, a), square(b)))),
+]);
 /** Elementwise larger value; the gradient goes to `a` where a >= b, else to `b`. */
-export const maximum = binaryOp('maximum', (dy, a, b) => {
+export const maximum = binaryOp('maximum', (dy, a, b, _y, need) => {
   const m = greaterEqual(a, b);
-  return [mul(dy, m), mul(dy, sub(1, m))];
+  return [when(need[0], () => mul(dy, m)), when(need[1], () => mul(dy, sub(1, m)))];
 });
 /** Elementwise smaller value; the gradient goes to `a` where a <= b, else to `b`. */
-export const minimum = binaryOp('minimum', (dy, a, b) => {
+export const minimum = binaryOp('minimum', (dy, a, b, _y, need) => {
   const m = lessEqual(a, b);
-  return [mul(dy, m), mul(dy, sub(1, m))];
+  return [when(need[0], () => mul(dy, m)), when(need[1], () => mul(dy, sub(1, m)))];
 });
 /** a ** b; the gradient to b uses log(a) and is taken where a > 0. */
-export const pow = binaryOp('pow', (dy, a, b, y) => [
-  mul(dy, mul(b, pow(a, sub(b, 1)))),
-  mul(dy, mul(y, log(where(greater(a, 0), a, 1)))),
+export const pow = binaryOp('pow', (dy, a, b, y, need) => [
+  when(need[0], () => mul(dy, mul(b, pow(a, sub(b, 1))))),
+  when(need[1], () => mul(dy, mul(y, log(where(greater(a, 0), a, 1))))),
 ]);
 /** 1 where a > b, else 0 (no gradient). */
 export const greater = binaryOp('greater', null);
@@ -101,10 +112,10 @@ export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const tb = asTensor(b, 'where', 'b');
   const outShape = broadcastShapes('where', broadcastShapes('where', c.shape, ta.shape), tb.shape);
   const y = wrap(engine.backend.where(c.info, ta.info, tb.info, outShape), outShape);
-  record('where', [c, ta, tb], [y], ([dy]) => {
+  record('where', [c, ta, tb], [y], ([dy], need = ALL) => {
     if (dy === null) return [null, null, null];
     const isB = equal(c, 0);
-    return [null, unbroadcast(mul(dy, sub(1, isB)), ta.shape), unbroadcast(mul(dy, isB), tb.shape)];
+    return [null, when(need[1], () => unbroadcast(mul(dy, sub(1, isB)), ta.shape)), when(need[2], () => unbroadcast(mul(dy, isB), tb.shape))];
   });
   for (const [arg, t] of [[cond, c], [a, ta], [b, tb]] as const) if (typeof arg === 'number') t.dispose();
   return y;

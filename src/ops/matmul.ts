@@ -27,12 +27,13 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   const batch = broadcastShapes('matmul', ta.shape.slice(0, -2), tb.shape.slice(0, -2));
   const outShape = [...batch, m, n];
   const y = wrap(engine.backend.matmul(ta.info, tb.info, transposeA, transposeB, outShape), outShape);
-  record('matmul', [ta, tb], [y], ([dy]) => {
+  record('matmul', [ta, tb], [y], ([dy], need = [true, true]) => {
     if (dy === null) return [null, null];
     // d(a@b)/da = dy @ b^T, d/db = a^T @ dy, with the transposes folded into the kernel flags.
-    const ga = transposeA ? matmul(tb, dy, transposeB, true) : matmul(dy, tb, false, !transposeB);
-    const gb = transposeB ? matmul(dy, ta, true, transposeA) : matmul(ta, dy, !transposeA, false);
-    return [unbroadcast(ga, ta.shape), unbroadcast(gb, tb.shape)];
+    // No product for an input nothing differentiates (the data x of a first Dense layer).
+    const ga = need[0] ? (transposeA ? matmul(tb, dy, transposeB, true) : matmul(dy, tb, false, !transposeB)) : null;
+    const gb = need[1] ? (transposeB ? matmul(dy, ta, true, transposeA) : matmul(ta, dy, !transposeA, false)) : null;
+    return [ga && unbroadcast(ga, ta.shape), gb && unbroadcast(gb, tb.shape)];
   });
   return y;
 }

@@ -92,13 +92,13 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   }
   const outShape = ts[0].shape.map((d, i) => (i === a ? ts.reduce((s, t) => s + t.shape[a], 0) : d));
   const y = wrap(engine.backend.concat(ts.map((t) => t.info), a, outShape), outShape);
-  record('concat', ts, [y], ([dy]) => {
+  record('concat', ts, [y], ([dy], need) => {
     if (dy === null) return ts.map(() => null);
     let at = 0;
-    return ts.map((t) => {
+    return ts.map((t, k) => {
       const begin = t.shape.map((_, i) => (i === a ? at : 0));
       at += t.shape[a];
-      return slice(dy, begin, t.shape);
+      return need && !need[k] ? null : slice(dy, begin, t.shape);
     });
   });
   return y;
