@@ -1,12 +1,15 @@
 // Broadcasting binary ops: out = f(a, b). OP selects f (see BINARY_CODES in kernels.ts).
 // `main` maps an output index to input offsets through per-axis strides (0 on broadcast axes);
-// `main4` is the same-shape fast path on vec4s.
+// `main4` is the same-shape fast path on vec4s. SCALAR 1 (2) takes b (a) from `p.scalar` instead
+// of its buffer (a scalar operand passed by value; the unused binding holds the other operand).
 
 override OP: u32 = 0u;
+override SCALAR: u32 = 0u;
 
 struct Params {
   n: u32,
   rank: u32,
+  scalar: f32,
   shape: array<vec4<u32>, 2>,
   aStrides: array<vec4<u32>, 2>,
   bStrides: array<vec4<u32>, 2>,
@@ -84,12 +87,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     ia += c * dim(p.aStrides, u32(d));
     ib += c * dim(p.bStrides, u32(d));
   }
-  out[i] = apply(vec4<f32>(a[ia]), vec4<f32>(b[ib])).x;
+  var va = vec4<f32>(p.scalar);
+  var vb = va;
+  if (SCALAR != 2u) { va = vec4<f32>(a[ia]); }
+  if (SCALAR != 1u) { vb = vec4<f32>(b[ib]); }
+  out[i] = apply(va, vb).x;
 }
 
 @compute @workgroup_size(256)
 fn main4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= p.n / 4u) { return; }
-  out4[i] = apply(a4[i], b4[i]);
+  var va = vec4<f32>(p.scalar);
+  var vb = va;
+  if (SCALAR != 2u) { va = a4[i]; }
+  if (SCALAR != 1u) { vb = b4[i]; }
+  out4[i] = apply(va, vb);
 }

@@ -19,6 +19,13 @@ export interface TensorInfo {
   readonly shape: Shape;
 }
 
+/**
+ * An operand of `binary`: a tensor, or a number taken as a float32 scalar (passed by value, no
+ * device buffer and no fill: `x * 2`, `dy / n` are one kernel each). At least one operand of a
+ * call is a tensor.
+ */
+export type Operand = TensorInfo | number;
+
 export type UnaryOp =
   | 'neg' | 'abs' | 'square' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'relu' | 'sigmoid' | 'tanh'
   | 'reciprocal' | 'sign' | 'step';
@@ -114,8 +121,11 @@ export interface Backend {
   sync(): Promise<void>;
 
   unary(op: UnaryOp, x: TensorInfo): DataHandle;
-  /** Broadcasting binary op; `outShape` is the broadcast shape of a and b. */
-  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle;
+  /**
+   * Broadcasting binary op: a and b (tensors or scalars by value) are broadcast to `outShape`,
+   * which may be larger than their broadcast shape (`binary('add', x, 0, shape)` is broadcastTo).
+   */
+  binary(op: BinaryOp, a: Operand, b: Operand, outShape: Shape): DataHandle;
   /** `cond != 0 ? a : b`, all three broadcast to `outShape`. */
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle;
   /** Reduces over `axes` (sorted, unique, may be empty); output holds the kept axes in order. */

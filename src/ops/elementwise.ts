@@ -2,7 +2,7 @@
  * Elementwise ops, forward and backward side by side. Binary ops broadcast like numpy; their
  * gradients are summed back over the broadcast axes (`unbroadcast`).
  */
-import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import type { BinaryOp, Operand, UnaryOp } from '../backend/backend.js';
 import { engine } from '../core/engine.js';
 import { broadcastShapes, broadcastedAxes, shapesEqual, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
@@ -12,7 +12,7 @@ import { sum } from './reduce.js';
 
 type UnaryGrad = (dy: Tensor, x: Tensor, y: Tensor) => Tensor;
 /** Gradients to a and b; `need` says which are wanted (return null for the others: no work). */
-type BinaryGrad = (dy: Tensor, a: Tensor, b: Tensor, y: Tensor, need: readonly boolean[]) => [Tensor | null, Tensor | null];
+type BinaryGrad = (dy: Tensor, a: TensorLike, b: TensorLike, y: Tensor, need: readonly boolean[]) => [Tensor | null, Tensor | null];
 
 const ALL = [true, true, true];
 
@@ -36,21 +36,35 @@ export function unbroadcast(dy: Tensor, shape: Shape): Tensor {
   return reshape(sum(dy, broadcastedAxes(shape, dy.shape)), shape);
 }
 
+const SCALAR: Shape = [];
+const shapeOf = (x: TensorLike): Shape => (typeof x === 'number' ? SCALAR : x.shape);
+const operand = (x: TensorLike): Operand => (typeof x === 'number' ? x : x.info);
+
+/**
+ * A number operand goes to the backend by value (no fill, no tape input); two numbers make a
+ * scalar tensor of `a` first.
+ */
 function binaryOp(op: BinaryOp, grad: BinaryGrad | null) {
   return (a: TensorLike, b: TensorLike): Tensor => {
-    const ta = asTensor(a, op, 'a');
-    const tb = asTensor(b, op, 'b');
-    const outShape = broadcastShapes(op, ta.shape, tb.shape);
-    const y = wrap(engine.backend.binary(op, ta.info, tb.info, outShape), outShape);
+    const both = typeof a === 'number' && typeof b === 'number';
+    const ta = typeof a === 'number' && !both ? a : asTensor(a, op, 'a');
+    const tb = typeof b === 'number' ? b : asTensor(b, op, 'b');
+    const outShape = broadcastShapes(op, shapeOf(ta), shapeOf(tb));
+    const y = wrap(engine.backend.binary(op, operand(ta), operand(tb), outShape), outShape);
     if (grad !== null) {
-      record(op, [ta, tb], [y], ([dy], need = ALL) => {
-        if (dy === null) return [null, null];
-        const [ga, gb] = grad(dy, ta, tb, y, need);
-        return [ga && unbroadcast(ga, ta.shape), gb && unbroadcast(gb, tb.shape)];
+      const inputs = [ta, tb].filter((t): t is Tensor => typeof t !== 'number');
+      record(op, inputs, [y], ([dy], need = ALL) => {
+        if (dy === null) return inputs.map(() => null);
+        const needA = typeof ta !== 'number' && need[0];
+        const needB = typeof tb !== 'number' && need[inputs.length - 1];
+        const [ga, gb] = grad(dy, ta, tb, y, [needA, needB]);
+        const out: (Tensor | null)[] = [];
+        if (typeof ta !== 'number') out.push(ga && unbroadcast(ga, ta.shape));
+        if (typeof tb !== 'number') out.push(gb && unbroadcast(gb, tb.shape));
+        return out;
       });
     }
-    if (typeof a === 'number') ta.dispose();
-    if (typeof b === 'number') tb.dispose();
+    if (both) (ta as Tensor).dispose();
     return y;
   };
 }

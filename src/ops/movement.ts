@@ -3,7 +3,7 @@ import { engine } from '../core/engine.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { broadcastShapes, normAxis, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { add } from './elementwise.js';
+import { unbroadcast } from './elementwise.js';
 import { asTensor, record, wrap } from './op.js';
 
 /** Same data, new shape (one dimension may be -1). Shares memory: no copy. */
@@ -117,8 +117,8 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   if (shapesEqual(t.shape, shape)) return t;
   const out = broadcastShapes('broadcastTo', t.shape, shape);
   if (!shapesEqual(out, shape)) throw new ShapeError(`broadcastTo: cannot broadcast ${fmtShape(t.shape)} to ${fmtShape(shape)}`);
-  const zero = zerosLike(shape);
-  const y = add(zero, t);
-  zero.dispose();
+  // x + 0 broadcast to `shape`: one dispatch, the 0 passed by value.
+  const y = wrap(engine.backend.binary('add', t.info, 0, out), out);
+  record('broadcastTo', [t], [y], ([dy]) => [dy && unbroadcast(dy, t.shape)]);
   return y;
 }

@@ -2,27 +2,35 @@
 import { engine } from '../core/engine.js';
 import { normAxes, normAxis, reducedShape, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { div, equal, mul, square, sub } from './elementwise.js';
+import { equal, mul, square, sub } from './elementwise.js';
 import { asTensor, record, wrap } from './op.js';
 import { broadcastTo, reshape } from './movement.js';
 
 /** One axis or several; negative values count from the end. */
 export type Axes = number | readonly number[];
 
-function reduceOp(op: 'sum' | 'max' | 'min', x: Tensor, axis: Axes | undefined, keepDims: boolean): Tensor {
+/** sum, max, min, and mean = sum / n (the division fused into the backward's one broadcast). */
+function reduceOp(op: 'sum' | 'max' | 'min' | 'mean', x: Tensor, axis: Axes | undefined, keepDims: boolean): Tensor {
   const t = asTensor(x, op);
   const axes = normAxes(op, axis, t.rank);
-  const raw = wrap(engine.backend.reduce(op, t.info, axes), reducedShape(t.shape, axes, false));
+  const b = engine.backend;
   const kept = reducedShape(t.shape, axes, true);
-  const y = keepDims ? reshape(raw, kept) : raw;
-  if (keepDims) raw.dispose();
+  const shape = keepDims ? kept : reducedShape(t.shape, axes, false);
+  const n = sizeOf(axes.map((a) => t.shape[a]));
+  let h = b.reduce(op === 'mean' ? 'sum' : op, t.info, axes);
+  if (op === 'mean') {
+    const total = h;
+    h = b.binary('div', { handle: total, shape }, n, shape);
+    b.free(total);
+  }
+  const y = wrap(h, shape);
   record(op, [t], [y], ([dy]) => {
     if (dy === null) return [null];
-    const g = broadcastTo(reshape(dy, kept), t.shape);
-    if (op === 'sum') return [g];
+    const g = reshape(dy, kept);
+    if (op === 'sum') return [broadcastTo(g, t.shape)];
+    if (op === 'mean') return [wrap(b.binary('div', g.info, n, t.shape), t.shape)];
     // max/min: the gradient goes to every position equal to the extreme value.
-    const mask = equal(t, broadcastTo(reshape(y, kept), t.shape));
-    return [mul(g, mask)];
+    return [mul(g, equal(t, reshape(y, kept)))];
   });
   return y;
 }
@@ -44,10 +52,7 @@ export function min(x: Tensor, axis?: Axes, keepDims = false): Tensor {
 
 /** Mean over `axis` (all axes when omitted). */
 export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
-  const t = asTensor(x, 'mean');
-  const axes = normAxes('mean', axis, t.rank);
-  const n = sizeOf(axes.map((a) => t.shape[a]));
-  return engine.tidy(() => div(sum(t, axes, keepDims), n));
+  return reduceOp('mean', x, axis, keepDims);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Shape } from '../../core/shape.js';
 import type {
-  Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle,
+  Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
   MovingUpdate, OptimizerUpdate, ReduceOp, TensorInfo, UnaryOp,
 } from '../backend.js';
 import type { Arr } from './arrays.js';
@@ -88,8 +88,9 @@ export class CpuBackend implements Backend {
     return unary(op, arr(x.handle));
   }
 
-  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle {
-    return binary(op, arr(a.handle), a.shape, arr(b.handle), b.shape, outShape);
+  binary(op: BinaryOp, a: Operand, b: Operand, outShape: Shape): DataHandle {
+    const [ta, tb] = [a, b].map((o): TensorInfo => (typeof o === 'number' ? { handle: this.fill(1, o), shape: [] } : o));
+    return binary(op, arr(ta.handle), ta.shape, arr(tb.handle), tb.shape, outShape);
   }
 
   where(c: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle {

@@ -4,13 +4,13 @@
  * for which method. Data handles are GpuHandles.
  */
 import type {
-  Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate,
+  Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
   OptimizerUpdate, ReduceOp, TensorInfo, UnaryOp,
 } from '../backend.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
 import { GpuContext, type GpuHandle } from './context.js';
 import { acquireGpu } from './device.js';
-import type { GpuTensor } from './elementwise.js';
+import type { GpuOperand, GpuTensor } from './elementwise.js';
 import { kernels } from './kernels.js';
 import type { Scratch } from './training.js';
 
@@ -24,6 +24,10 @@ function orNull(h: DataHandle | null): GpuHandle | null {
 
 function tensor(t: TensorInfo): GpuTensor {
   return { handle: t.handle as GpuHandle, shape: t.shape };
+}
+
+function operand(o: Operand): GpuOperand {
+  return typeof o === 'number' ? o : tensor(o);
 }
 
 export class WebGpuBackend implements Backend {
@@ -104,8 +108,8 @@ export class WebGpuBackend implements Backend {
     return kernels.unary.run(this.ctx, op, gpu(x.handle), sizeOf(x.shape));
   }
 
-  binary(op: BinaryOp, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle {
-    return kernels.binary.run(this.ctx, op, tensor(a), tensor(b), outShape);
+  binary(op: BinaryOp, a: Operand, b: Operand, outShape: Shape): DataHandle {
+    return kernels.binary.run(this.ctx, op, operand(a), operand(b), outShape);
   }
 
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle {

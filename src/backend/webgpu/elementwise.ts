@@ -6,6 +6,7 @@ import type { BinaryOp, UnaryOp } from '../backend.js';
 import { shapesEqual, sizeOf, type Shape } from '../../core/shape.js';
 import { grid, type GpuContext, type GpuHandle } from './context.js';
 import { broadcastStrides } from '../../core/shape.js';
+import { BackendError } from '../../core/errors.js';
 import { Params, checkRank, collapse } from './params.js';
 
 /** A device handle with the shape it is read as. */
@@ -40,18 +41,35 @@ export function unary(ctx: GpuContext, op: UnaryOp, x: GpuHandle, n: number): Gp
   return out;
 }
 
-/** out = f(a, b) with numpy broadcasting to `outShape`. */
-export function binary(ctx: GpuContext, op: BinaryOp, a: GpuTensor, b: GpuTensor, outShape: Shape): GpuHandle {
+/** A binary operand on the device: a tensor, or a scalar passed by value in the params. */
+export type GpuOperand = GpuTensor | number;
+
+const SCALAR_SHAPE: Shape = [];
+
+/**
+ * out = f(a, b) with numpy broadcasting to `outShape` (which may exceed the operands' own
+ * broadcast shape). A number operand travels in the uniform (`SCALAR` override): one dispatch.
+ */
+export function binary(ctx: GpuContext, op: BinaryOp, a: GpuOperand, b: GpuOperand, outShape: Shape): GpuHandle {
   const n = sizeOf(outShape);
   const out = ctx.alloc(n, op);
   if (n === 0) return out;
-  const constants = { OP: BINARY_CODES[op] };
-  const view = collapse(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+  const ta = typeof a === 'number' ? null : a;
+  const tb = typeof b === 'number' ? null : b;
+  if (ta === null && tb === null) throw new BackendError(`internal: webgpu ${op}: both operands are numbers`);
+  const scalarCode = tb === null ? 1 : ta === null ? 2 : 0;
+  const aShape = ta ? ta.shape : SCALAR_SHAPE;
+  const bShape = tb ? tb.shape : SCALAR_SHAPE;
+  const view = collapse(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
   checkRank(op, view, outShape);
-  const params = new Params().u32(n, view.shape.length).dims(view.shape).dims(view.strides[0]).dims(view.strides[1]);
-  const vec = n % 4 === 0 && shapesEqual(a.shape, outShape) && shapesEqual(b.shape, outShape);
-  ctx.dispatch(op, ctx.pipeline('binary', vec ? 'main4' : 'main', constants),
-    [ctx.uniform(params.words(), 'binary'), a.handle, b.handle, out], grid(vec ? n / 4 : n));
+  const scalar = typeof a === 'number' ? a : typeof b === 'number' ? b : 0;
+  const params = new Params().u32(n, view.shape.length).f32(scalar).dims(view.shape).dims(view.strides[0]).dims(view.strides[1]);
+  const vec = n % 4 === 0 && (ta === null || shapesEqual(aShape, outShape)) && (tb === null || shapesEqual(bShape, outShape));
+  // The binding of a scalar operand holds the other operand's buffer (read-only, never read).
+  const ha = (ta ?? tb as GpuTensor).handle;
+  const hb = (tb ?? ta as GpuTensor).handle;
+  ctx.dispatch(op, ctx.pipeline('binary', vec ? 'main4' : 'main', { OP: BINARY_CODES[op], SCALAR: scalarCode }),
+    [ctx.uniform(params.words(), 'binary'), ha, hb, out], grid(vec ? n / 4 : n));
   return out;
 }
 
