@@ -1,7 +1,8 @@
-// Batched matrix product out[z] = A[z] x B[z]. Each invocation owns a 4x4 block of outputs and
-// walks K on its own, reading operands straight from storage: no workgroup memory and no
-// barriers, which are costly on SwiftShader (a real GPU's caches serve the overlapping reads of
-// neighbouring invocations). A workgroup of 8x8 invocations covers a 32x32 output tile.
+// Batched matrix product out[z] = A[z] x B[z]. Each invocation owns an 8x8 block of outputs, as
+// four 4x4 sub-blocks 32 rows / 32 columns apart, and walks K on its own, reading operands
+// straight from storage: no workgroup memory and no barriers, which are costly on SwiftShader
+// (on a real GPU, caches serve the overlapping reads of neighbouring invocations). A workgroup of
+// 8x8 invocations covers a 64x64 output tile. The 8x8 block reuses each loaded vec4 eight times.
 //
 // Transposes and batch broadcasting are strides: A[m, k] = a[aOff + m*aRow + k*aCol],
 // B[k, n] = b[bOff + k*bRow + n*bCol]; batch z decodes over `batchShape` into per-operand batch
@@ -10,8 +11,9 @@
 // along their contiguous axis (A: K, or M when transposed; B: N, or K when transposed): that
 // axis's extent must be a multiple of 4. `main` reads single floats and takes any shape.
 //
-// The 4x4 blocks are held transposed, as mat4x4 whose column i is row i of the block, so one
-// K step of 4 is acc += B4^T x A4^T with B4^T[j] = B[k+j, n0..n0+3], A4^T[i] = A[m0+i, k..k+3].
+// A 4x4 block is held transposed, as a mat4x4 whose column i is row i of the block, so one K step
+// of 4 is acc += B4^T x A4^T with B4^T[j] = B[k+j, n0..n0+3] and A4^T[i] = A[m0+i, k..k+3].
+// Rows and columns past M and N are clamped on load and skipped on store.
 
 struct Params {
   M: u32,
@@ -37,8 +39,8 @@ override TRANS_B: bool = false;
 @group(0) @binding(2) var<storage, read> b4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-/** Where one invocation's block lies: rows m0.., cols n0.., operand offsets, element offsets of
- * its four A rows (clamped to M-1) and four B columns (clamped to N-1). */
+/** Where a 4x4 block lies: rows m0.., columns n0.., the element offsets of its four A rows
+ * (clamped to M-1) and four B columns (clamped to N-1), and whether any of it is in range. */
 struct Block {
   m0: u32,
   n0: u32,
@@ -52,8 +54,8 @@ fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
   return v[d / 4u][d % 4u];
 }
 
-fn block(wg: vec3<u32>, lid: vec3<u32>) -> Block {
-  var rest = wg.z;
+fn block(m0: u32, n0: u32, z: u32) -> Block {
+  var rest = z;
   var aOff = 0u;
   var bOff = 0u;
   for (var d = i32(p.batchRank) - 1; d >= 0; d--) {
@@ -64,9 +66,9 @@ fn block(wg: vec3<u32>, lid: vec3<u32>) -> Block {
     bOff += c * dim(p.bBatch, u32(d));
   }
   var blk: Block;
-  blk.m0 = wg.y * 32u + lid.y * 4u;
-  blk.n0 = wg.x * 32u + lid.x * 4u;
-  blk.outBase = wg.z * p.M * p.N;
+  blk.m0 = m0;
+  blk.n0 = n0;
+  blk.outBase = z * p.M * p.N;
   blk.live = blk.m0 < p.M && blk.n0 < p.N;
   let m = min(vec4<u32>(blk.m0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.M - 1u));
   let n = min(vec4<u32>(blk.n0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.N - 1u));
@@ -91,8 +93,9 @@ fn blockA4(blk: Block, k: u32) -> mat4x4<f32> {
   if (TRANS_A) {
     // A is stored [K, M]: one vec4 holds A[m0..m0+3, k+j].
     let base = blk.aRows.x / 4u + k * (p.aCol / 4u);
-    let step = p.aCol / 4u;
-    return transpose(mat4x4<f32>(a4[base], a4[base + step], a4[base + 2u * step], a4[base + 3u * step]));
+    let stride = p.aCol / 4u;
+    let cols = mat4x4<f32>(a4[base], a4[base + stride], a4[base + 2u * stride], a4[base + 3u * stride]);
+    return transpose(cols);
   }
   // A is stored [M, K]: one vec4 holds A[m0+i, k..k+3].
   let q = (blk.aRows + vec4<u32>(k)) / 4u;
@@ -118,8 +121,8 @@ fn blockB4(blk: Block, k: u32) -> mat4x4<f32> {
   }
   // B is stored [K, N]: one vec4 holds B[k+j, n0..n0+3].
   let base = blk.bCols.x / 4u + k * (p.bRow / 4u);
-  let step = p.bRow / 4u;
-  return mat4x4<f32>(b4[base], b4[base + step], b4[base + 2u * step], b4[base + 3u * step]);
+  let stride = p.bRow / 4u;
+  return mat4x4<f32>(b4[base], b4[base + stride], b4[base + 2u * stride], b4[base + 3u * stride]);
 }
 
 /** A[m0..m0+3, k] (one K step of the K % 4 tail), from single floats. */
@@ -132,7 +135,8 @@ fn colA(blk: Block, k: u32) -> vec4<f32> {
 fn colA4(blk: Block, k: u32) -> vec4<f32> {
   let i = blk.aRows + vec4<u32>(k * p.aCol);
   if (TRANS_A) { return a4[i.x / 4u]; }
-  return vec4<f32>(a4[i.x / 4u][i.x % 4u], a4[i.y / 4u][i.y % 4u], a4[i.z / 4u][i.z % 4u], a4[i.w / 4u][i.w % 4u]);
+  return vec4<f32>(a4[i.x / 4u][i.x % 4u], a4[i.y / 4u][i.y % 4u],
+    a4[i.z / 4u][i.z % 4u], a4[i.w / 4u][i.w % 4u]);
 }
 
 /** B[k, n0..n0+3] (one K step of the K % 4 tail), from single floats. */
@@ -145,18 +149,38 @@ fn rowB(blk: Block, k: u32) -> vec4<f32> {
 fn rowB4(blk: Block, k: u32) -> vec4<f32> {
   let i = blk.bCols + vec4<u32>(k * p.bRow);
   if (!TRANS_B) { return b4[i.x / 4u]; }
-  return vec4<f32>(b4[i.x / 4u][i.x % 4u], b4[i.y / 4u][i.y % 4u], b4[i.z / 4u][i.z % 4u], b4[i.w / 4u][i.w % 4u]);
+  return vec4<f32>(b4[i.x / 4u][i.x % 4u], b4[i.y / 4u][i.y % 4u],
+    b4[i.z / 4u][i.z % 4u], b4[i.w / 4u][i.w % 4u]);
 }
 
-/** acc += colA (x) rowB: one K step as a rank-1 update. */
-fn rank1(acc: ptr<function, mat4x4<f32>>, ca: vec4<f32>, rb: vec4<f32>) {
-  (*acc)[0] += ca.x * rb;
-  (*acc)[1] += ca.y * rb;
-  (*acc)[2] += ca.z * rb;
-  (*acc)[3] += ca.w * rb;
+/** Four 4x4 blocks: top-left, top-right (+32 columns), bottom-left (+32 rows), bottom-right. */
+struct Quad {
+  tl: Block,
+  tr: Block,
+  bl: Block,
+  br: Block,
+}
+
+fn quad(wg: vec3<u32>, lid: vec3<u32>) -> Quad {
+  let m0 = wg.y * 64u + lid.y * 4u;
+  let n0 = wg.x * 64u + lid.x * 4u;
+  return Quad(block(m0, n0, wg.z), block(m0, n0 + 32u, wg.z), block(m0 + 32u, n0, wg.z),
+    block(m0 + 32u, n0 + 32u, wg.z));
+}
+
+/** A K step of one: A[m0+i, k] as column i's first entry; times rowMat() it is a rank-1 update. */
+fn colMat(c: vec4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(vec4<f32>(c.x, 0.0, 0.0, 0.0), vec4<f32>(c.y, 0.0, 0.0, 0.0),
+    vec4<f32>(c.z, 0.0, 0.0, 0.0), vec4<f32>(c.w, 0.0, 0.0, 0.0));
+}
+
+/** A K step of one: B[k, n0..n0+3] as the first column. */
+fn rowMat(r: vec4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(r, vec4<f32>(), vec4<f32>(), vec4<f32>());
 }
 
 fn store(blk: Block, acc: mat4x4<f32>) {
+  if (!blk.live) { return; }
   for (var i = 0u; i < 4u; i++) {
     let m = blk.m0 + i;
     if (m >= p.M) { return; }
@@ -170,43 +194,139 @@ fn store(blk: Block, acc: mat4x4<f32>) {
 // Single-float reads of both operands: any shape.
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let blk = block(wg, lid);
-  if (!blk.live) { return; }
-  var acc = mat4x4<f32>();
-  for (var k = 0u; k + 4u <= p.K; k += 4u) { acc += blockB(blk, k) * blockA(blk, k); }
-  for (var k = p.K & ~3u; k < p.K; k++) { rank1(&acc, colA(blk, k), rowB(blk, k)); }
-  store(blk, acc);
+  let q = quad(wg, lid);
+  if (!q.tl.live) { return; }
+  var tl = mat4x4<f32>();
+  var tr = mat4x4<f32>();
+  var bl = mat4x4<f32>();
+  var br = mat4x4<f32>();
+  for (var k = 0u; k + 4u <= p.K; k += 4u) {
+    let at = blockA(q.tl, k);
+    let ab = blockA(q.bl, k);
+    let bL = blockB(q.tl, k);
+    let bR = blockB(q.tr, k);
+    tl += bL * at;
+    tr += bR * at;
+    bl += bL * ab;
+    br += bR * ab;
+  }
+  for (var k = p.K & ~3u; k < p.K; k++) {
+    let at = colMat(colA(q.tl, k));
+    let ab = colMat(colA(q.bl, k));
+    let bL = rowMat(rowB(q.tl, k));
+    let bR = rowMat(rowB(q.tr, k));
+    tl += bL * at;
+    tr += bR * at;
+    bl += bL * ab;
+    br += bR * ab;
+  }
+  store(q.tl, tl);
+  store(q.tr, tr);
+  store(q.bl, bl);
+  store(q.br, br);
 }
 
 // Vec4 reads of A.
 @compute @workgroup_size(8, 8)
 fn mainA4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let blk = block(wg, lid);
-  if (!blk.live) { return; }
-  var acc = mat4x4<f32>();
-  for (var k = 0u; k + 4u <= p.K; k += 4u) { acc += blockB(blk, k) * blockA4(blk, k); }
-  for (var k = p.K & ~3u; k < p.K; k++) { rank1(&acc, colA4(blk, k), rowB(blk, k)); }
-  store(blk, acc);
+  let q = quad(wg, lid);
+  if (!q.tl.live) { return; }
+  var tl = mat4x4<f32>();
+  var tr = mat4x4<f32>();
+  var bl = mat4x4<f32>();
+  var br = mat4x4<f32>();
+  for (var k = 0u; k + 4u <= p.K; k += 4u) {
+    let at = blockA4(q.tl, k);
+    let ab = blockA4(q.bl, k);
+    let bL = blockB(q.tl, k);
+    let bR = blockB(q.tr, k);
+    tl += bL * at;
+    tr += bR * at;
+    bl += bL * ab;
+    br += bR * ab;
+  }
+  for (var k = p.K & ~3u; k < p.K; k++) {
+    let at = colMat(colA4(q.tl, k));
+    let ab = colMat(colA4(q.bl, k));
+    let bL = rowMat(rowB(q.tl, k));
+    let bR = rowMat(rowB(q.tr, k));
+    tl += bL * at;
+    tr += bR * at;
+    bl += bL * ab;
+    br += bR * ab;
+  }
+  store(q.tl, tl);
+  store(q.tr, tr);
+  store(q.bl, bl);
+  store(q.br, br);
 }
 
 // Vec4 reads of B.
 @compute @workgroup_size(8, 8)
 fn mainB4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let blk = block(wg, lid);
-  if (!blk.live) { return; }
-  var acc = mat4x4<f32>();
-  for (var k = 0u; k + 4u <= p.K; k += 4u) { acc += blockB4(blk, k) * blockA(blk, k); }
-  for (var k = p.K & ~3u; k < p.K; k++) { rank1(&acc, colA(blk, k), rowB4(blk, k)); }
-  store(blk, acc);
+  let q = quad(wg, lid);
+  if (!q.tl.live) { return; }
+  var tl = mat4x4<f32>();
+  var tr = mat4x4<f32>();
+  var bl = mat4x4<f32>();
+  var br = mat4x4<f32>();
+  for (var k = 0u; k + 4u <= p.K; k += 4u) {
+    let at = blockA(q.tl, k);
+    let ab = blockA(q.bl, k);
+    let bL = blockB4(q.tl, k);
+    let bR = blockB4(q.tr, k);
+    tl += bL * at;
+    tr += bR * at;
+    bl += bL * ab;
+    br += bR * ab;
+  }
+  for (var k = p.K & ~3u; k < p.K; k++) {
+    let at = colMat(colA(q.tl, k));
+    let ab = colMat(colA(q.bl, k));
+    let bL = rowMat(rowB4(q.tl, k));
+    let bR = rowMat(rowB4(q.tr, k));
+    tl += bL * at;
+    tr += bR * at;
+    bl += bL * ab;
+    br += bR * ab;
+  }
+  store(q.tl, tl);
+  store(q.tr, tr);
+  store(q.bl, bl);
+  store(q.br, br);
 }
 
 // Vec4 reads of both operands.
 @compute @workgroup_size(8, 8)
 fn mainA4B4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let blk = block(wg, lid);
-  if (!blk.live) { return; }
-  var acc = mat4x4<f32>();
-  for (var k = 0u; k + 4u <= p.K; k += 4u) { acc += blockB4(blk, k) * blockA4(blk, k); }
-  for (var k = p.K & ~3u; k < p.K; k++) { rank1(&acc, colA4(blk, k), rowB4(blk, k)); }
-  store(blk, acc);
+  let q = quad(wg, lid);
+  if (!q.tl.live) { return; }
+  var tl = mat4x4<f32>();
+  var tr = mat4x4<f32>();
+  var bl = mat4x4<f32>();
+  var br = mat4x4<f32>();
+  for (var k = 0u; k + 4u <= p.K; k += 4u) {
+    let at = blockA4(q.tl, k);
+    let ab = blockA4(q.bl, k);
+    let bL = blockB4(q.tl, k);
+    let bR = blockB4(q.tr, k);
+    tl += bL * at;
+    tr += bR * at;
+    bl += bL * ab;
+    br += bR * ab;
+  }
+  for (var k = p.K & ~3u; k < p.K; k++) {
+    let at = colMat(colA4(q.tl, k));
+    let ab = colMat(colA4(q.bl, k));
+    let bL = rowMat(rowB4(q.tl, k));
+    let bR = rowMat(rowB4(q.tr, k));
+    tl += bL * at;
+    tr += bR * at;
+    bl += bL * ab;
+    br += bR * ab;
+  }
+  store(q.tl, tl);
+  store(q.tr, tr);
+  store(q.bl, bl);
+  store(q.br, br);
 }

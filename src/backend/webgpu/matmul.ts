@@ -1,6 +1,6 @@
 /**
  * Batched matrix product (shaders/matmul.wgsl): transposes and batch broadcasting are strides,
- * so no operand is ever copied. Each invocation computes a 4x4 output block without workgroup
+ * so no operand is ever copied. Each invocation computes an 8x8 output block without workgroup
  * memory or barriers; operands whose contiguous axis is a multiple of 4 are read as vec4.
  */
 import { BackendError, fmtShape } from '../../core/errors.js';
@@ -10,7 +10,8 @@ import { fillInto, type GpuTensor } from './elementwise.js';
 import { broadcastStrides } from '../../core/shape.js';
 import { Params, checkRank, collapse } from './params.js';
 
-const TILE = 32;
+/** Output rows and columns per workgroup (8x8 invocations of 8x8 outputs each). */
+const TILE = 64;
 
 /** Strides of a matrix operand's batch axes broadcast to `outBatch`, in elements. */
 function batchStrides(shape: Shape, outBatch: Shape): number[] {
@@ -42,7 +43,8 @@ export function matmul(
   const view = collapse(outBatch, [batchStrides(a.shape, outBatch), batchStrides(b.shape, outBatch)]);
   checkRank('matmul', view, outShape);
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
-  if (batch > max || Math.ceil(M / TILE) > max) {
+  const grid: [number, number, number] = [Math.ceil(N / TILE), Math.ceil(M / TILE), batch];
+  if (grid.some((g) => g > max)) {
     throw new BackendError(`webgpu matmul: output ${fmtShape(outShape)} needs more than ${max} workgroups per dimension`);
   }
   const [aRow, aCol] = transposeA ? [1, M] : [K, 1];
@@ -56,6 +58,6 @@ export function matmul(
   const entry = aVec4 ? (bVec4 ? 'mainA4B4' : 'mainA4') : bVec4 ? 'mainB4' : 'main';
   const pipeline = ctx.pipeline('matmul', entry, { TRANS_A: transposeA ? 1 : 0, TRANS_B: transposeB ? 1 : 0 });
   ctx.dispatch('matmul', pipeline, [ctx.uniform(params.words(), 'matmul'), a.handle, b.handle, out],
-    [Math.ceil(N / TILE), Math.ceil(M / TILE), batch]);
+    grid);
   return out;
 }
