@@ -26,6 +26,19 @@ export interface TensorInfo {
  */
 export type Operand = TensorInfo | number;
 
+/** A handle with its element count. */
+export interface Sized {
+  readonly handle: DataHandle;
+  readonly size: number;
+}
+
+/** `dst <- src` over `size` elements. */
+export interface AssignPair {
+  readonly dst: DataHandle;
+  readonly src: DataHandle;
+  readonly size: number;
+}
+
 export type UnaryOp =
   | 'neg' | 'abs' | 'square' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'relu' | 'sigmoid' | 'tanh'
   | 'reciprocal' | 'sign' | 'step';
@@ -115,6 +128,15 @@ export interface Backend {
   assign(dst: DataHandle, src: DataHandle, size: number, guard?: DataHandle): void;
   /** Sets flag[0] = 1 when any of the `size` values of x is NaN or +-Inf (never clears it). */
   checkFinite(x: DataHandle, size: number, flag: DataHandle): void;
+  /** `checkFinite` over several handles (one dispatch per 6 on WebGPU); flag is none of them. */
+  checkFiniteAll(xs: readonly Sized[], flag: DataHandle): void;
+  /** `assign(dst, src, size, guard)` for every pair, under one guard (one dispatch per 3 on WebGPU). */
+  assignAll(pairs: readonly AssignPair[], guard: DataHandle): void;
+  /**
+   * One step's share of a fit epoch's device sums (`sums` has 3 elements): sums[0] += loss[0] * rows,
+   * sums[1] += correct[0] * rows (when `correct` is given), sums[2] += flag[0].
+   */
+  accumulateStep(sums: DataHandle, loss: DataHandle, correct: DataHandle | null, flag: DataHandle, rows: number): void;
   /** Number of device buffers alive (pooled ones excluded); 0 on the CPU. */
   bufferCount(): number;
   /** Submits pending work and resolves when the device has finished it. */

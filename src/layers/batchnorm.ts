@@ -178,7 +178,11 @@ export class BatchNormalization extends Layer {
     const pending = (t: Variable): Variable => {
       const existing = find(t);
       if (existing) return existing;
-      const p = variable(t, { name: `${t.name}/pending`, trainable: false });
+      let p = step.reuse?.get(t);
+      if (!p) {
+        p = variable(t, { name: `${t.name}/pending`, trainable: false });
+        step.reuse?.set(t, p);
+      }
       step.commits.push({ target: t, pending: p });
       return p;
     };

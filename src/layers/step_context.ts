@@ -16,6 +16,13 @@ export interface StepContext {
   /** 1-element device flag: set to 1 by any non-finite check of this step (sticky). */
   readonly flag: Tensor;
   readonly commits: PendingCommit[];
+  /**
+   * Pending copies kept from one step to the next of a fit epoch (target -> pending): after a
+   * committed step a pending copy equals its target, so the next step needs no new copy. Only
+   * valid while no user code runs between steps (fit clears it around batch callbacks).
+   * Without it, each step copies its targets and the caller disposes the copies.
+   */
+  readonly reuse?: Map<Variable, Variable>;
 }
 
 let current: StepContext | null = null;

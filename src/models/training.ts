@@ -14,7 +14,7 @@
  */
 import { engine } from '../core/engine.js';
 import { NonFiniteError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
+import type { Tensor, Variable } from '../core/tensor.js';
 import { keep, tidy } from '../core/scope.js';
 import { fill, seededUniform } from '../ops/creation.js';
 import { add, mul } from '../ops/elementwise.js';
@@ -130,8 +130,8 @@ interface StepOut { readonly loss: Tensor; readonly correct: Tensor | null }
  * One training step as device work only (see the file comment). `flag` is the fit's sticky
  * 1-element flag. Reads `model.trainableWeights` live, so `trainable` changes apply here.
  */
-function trainStep(model: Model, c: Compiled, xb: Tensor, yb: Tensor, flag: Tensor): StepOut {
-  const ctx: StepContext = { flag, commits: [] };
+function trainStep(model: Model, c: Compiled, xb: Tensor, yb: Tensor, flag: Tensor, reuse?: Map<Variable, Variable>): StepOut {
+  const ctx: StepContext = { flag, commits: [], reuse };
   const vars = model.trainableWeights;
   let correct: Tensor | null = null;
   const { value, grads } = withStepContext(ctx, () => variableGrads(() => {
@@ -140,14 +140,11 @@ function trainStep(model: Model, c: Compiled, xb: Tensor, yb: Tensor, flag: Tens
     return reducedLoss(c.loss, yb, yPred);
   }, vars));
   const b = engine.backend;
-  b.checkFinite(value.handle, 1, flag.handle);
   const pairs = vars.map((v) => ({ variable: v, grad: grads[v.name] }));
-  for (const p of pairs) b.checkFinite(p.grad.handle, p.grad.size, flag.handle);
+  b.checkFiniteAll([value, ...pairs.map((p) => p.grad)], flag.handle);
   c.optimizer.applyGradients(pairs, flag);
-  for (const { target, pending } of ctx.commits) {
-    b.assign(target.handle, pending.handle, target.size, flag.handle);
-    pending.dispose();
-  }
+  b.assignAll(ctx.commits.map(({ target, pending }) => ({ dst: target.handle, src: pending.handle, size: target.size })), flag.handle);
+  if (!reuse) for (const { pending } of ctx.commits) pending.dispose();
   for (const p of pairs) p.grad.dispose();
   return { loss: value, correct };
 }
@@ -173,24 +170,16 @@ function checkFitOptions(label: string, o: FitOptions): { batchSize: number; epo
   return { batchSize, epochs, split };
 }
 
-/** Accumulators of one epoch, on the device. */
+/** Accumulators of one epoch on the device, [loss * rows, correct * rows, flag] summed: one dispatch a step. */
 class EpochSums {
-  loss: Tensor = fill([], 0);
-  correct: Tensor = fill([], 0);
-  flags: Tensor = fill([], 0);
+  readonly sums: Tensor = fill([3], 0);
 
   add(step: StepOut, rows: number, flag: Tensor): void {
-    const prev = [this.loss, this.correct, this.flags];
-    [this.loss, this.correct, this.flags] = tidy(() => [
-      add(this.loss, mul(step.loss, rows)),
-      step.correct ? add(this.correct, mul(step.correct, rows)) : this.correct,
-      add(this.flags, flag),
-    ]);
-    for (const t of prev) if (![this.loss, this.correct, this.flags].includes(t)) t.dispose();
+    engine.backend.accumulateStep(this.sums.handle, step.loss.handle, step.correct?.handle ?? null, flag.handle, rows);
   }
 
   dispose(): void {
-    for (const t of [this.loss, this.correct, this.flags]) t.dispose();
+    this.sums.dispose();
   }
 }
 
@@ -245,26 +234,29 @@ async function runEpoch(
   }
   const flag = fill([1], 0);
   const sums = new EpochSums();
+  const reuse = new Map<Variable, Variable>();
   const itersBefore = c.optimizer.iterations;
   let rows = 0;
   try {
     for (let b = 0; b < batches.length; b++) {
       const idx = batches[b];
       const step = tidy(() => {
-        const s = trainStep(model, c, gather(x, idx), gather(y, idx), flag);
+        const s = trainStep(model, c, gather(x, idx), gather(y, idx), flag, reuse);
         return [s.loss, ...(s.correct ? [s.correct] : [])];
       });
       const out: StepOut = { loss: step[0], correct: step[1] ?? null };
       sums.add(out, idx.length, flag);
       rows += idx.length;
       if (o.callbacks?.onBatchEnd) {
+        // The callback may change weights or statistics: the next step copies its targets afresh.
+        dropPending(reuse);
         const [loss, f, acc] = await readback(model, [out.loss, flag, out.correct ?? out.loss]);
         if (f !== 0) throw failure(model, c, epoch, b, batches, itersBefore + b);
         await o.callbacks.onBatchEnd(b, { batch: b, size: idx.length, loss, ...(c.accuracy ? { accuracy: acc } : {}) });
       }
       for (const t of step) t.dispose();
     }
-    const [lossSum, correctSum, flagSum] = await readback(model, [sums.loss, sums.correct, sums.flags]);
+    const [lossSum, correctSum, flagSum] = await readback(model, [sums.sums]);
     if (flagSum !== 0) {
       const first = batches.length - flagSum;
       throw failure(model, c, epoch, first, batches, itersBefore + first);
@@ -273,7 +265,13 @@ async function runEpoch(
   } finally {
     flag.dispose();
     sums.dispose();
+    dropPending(reuse);
   }
+}
+
+function dropPending(reuse: Map<Variable, Variable>): void {
+  for (const p of reuse.values()) p.dispose();
+  reuse.clear();
 }
 
 /** Rolls the host step count back to the failed batch and builds the error. */

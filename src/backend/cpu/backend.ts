@@ -5,8 +5,8 @@
  */
 import type { Shape } from '../../core/shape.js';
 import type {
-  Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
-  MovingUpdate, OptimizerUpdate, ReduceOp, TensorInfo, UnaryOp,
+  AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
+  MovingUpdate, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
 } from '../backend.js';
 import type { Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
@@ -66,6 +66,22 @@ export class CpuBackend implements Backend {
   assign(dst: DataHandle, src: DataHandle, size: number, guard?: DataHandle): void {
     if (guard !== undefined && arr(guard)[0] !== 0) return;
     arr(dst).set(arr(src).subarray(0, size));
+  }
+
+  checkFiniteAll(xs: readonly Sized[], flag: DataHandle): void {
+    for (const x of xs) this.checkFinite(x.handle, x.size, flag);
+  }
+
+  assignAll(pairs: readonly AssignPair[], guard: DataHandle): void {
+    if (arr(guard)[0] !== 0) return;
+    for (const p of pairs) this.assign(p.dst, p.src, p.size);
+  }
+
+  accumulateStep(sums: DataHandle, loss: DataHandle, correct: DataHandle | null, flag: DataHandle, rows: number): void {
+    const s = arr(sums);
+    s[0] += arr(loss)[0] * rows;
+    if (correct) s[1] += arr(correct)[0] * rows;
+    s[2] += arr(flag)[0];
   }
 
   checkFinite(x: DataHandle, size: number, flag: DataHandle): void {

@@ -4,8 +4,8 @@
  * for which method. Data handles are GpuHandles.
  */
 import type {
-  Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
-  OptimizerUpdate, ReduceOp, TensorInfo, UnaryOp,
+  AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
+  OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
 } from '../backend.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
 import { GpuContext, type GpuHandle } from './context.js';
@@ -94,6 +94,18 @@ export class WebGpuBackend implements Backend {
 
   checkFinite(x: DataHandle, size: number, flag: DataHandle): void {
     kernels.checkFinite.run(this.ctx, gpu(x), size, gpu(flag));
+  }
+
+  checkFiniteAll(xs: readonly Sized[], flag: DataHandle): void {
+    kernels.checkFiniteAll.run(this.ctx, xs.map((x) => ({ handle: gpu(x.handle), size: x.size })), gpu(flag));
+  }
+
+  assignAll(pairs: readonly AssignPair[], guard: DataHandle): void {
+    kernels.assignAll.run(this.ctx, this.#scratch, pairs.map((p) => ({ dst: gpu(p.dst), src: gpu(p.src), size: p.size })), gpu(guard));
+  }
+
+  accumulateStep(sums: DataHandle, loss: DataHandle, correct: DataHandle | null, flag: DataHandle, rows: number): void {
+    kernels.accumulateStep.run(this.ctx, gpu(sums), gpu(loss), orNull(correct), gpu(flag), rows);
   }
 
   bufferCount(): number {

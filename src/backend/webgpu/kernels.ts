@@ -10,7 +10,7 @@ import { binary, copy, fill, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, oneHot, slice, transpose } from './movement.js';
 import { argMax, reduce } from './reduce.js';
-import { assign, checkFinite, optimizerStep } from './training.js';
+import { accumulateStep, assign, assignAll, checkFinite, checkFiniteAll, optimizerStep } from './training.js';
 
 /** Backend methods that record device work (everything but bookkeeping and transfers). */
 export type KernelName = Exclude<
@@ -40,6 +40,9 @@ export const kernels = {
   copy: { shaders: ['copy'], run: copy },
   assign: { shaders: ['finite', 'copy'], run: assign },
   checkFinite: { shaders: ['finite'], run: checkFinite },
+  checkFiniteAll: { shaders: ['finite'], run: checkFiniteAll },
+  assignAll: { shaders: ['finite'], run: assignAll },
+  accumulateStep: { shaders: ['step_sums'], run: accumulateStep },
   optimizerStep: { shaders: ['optimizer'], run: optimizerStep },
   batchNormTrain: { shaders: ['batchnorm_stats', 'batchnorm_apply'], run: batchnorm.batchNormTrain },
   batchNormInfer: { shaders: ['batchnorm_apply'], run: batchnorm.batchNormInfer },

@@ -14,6 +14,7 @@ import gather from '../../../shaders/gather.wgsl?raw';
 import matmul from '../../../shaders/matmul.wgsl?raw';
 import optimizer from '../../../shaders/optimizer.wgsl?raw';
 import reduce from '../../../shaders/reduce.wgsl?raw';
+import stepSums from '../../../shaders/step_sums.wgsl?raw';
 import strided from '../../../shaders/strided.wgsl?raw';
 import unary from '../../../shaders/unary.wgsl?raw';
 import where from '../../../shaders/where.wgsl?raw';
@@ -32,6 +33,7 @@ export const shaders = {
   matmul,
   optimizer,
   reduce,
+  step_sums: stepSums,
   strided,
   unary,
   where,

@@ -35,6 +35,52 @@ export function checkFinite(ctx: GpuContext, x: GpuHandle, n: number, flag: GpuH
   ctx.dispatch('checkFinite', ctx.pipeline('finite', 'check'), [ctx.uniform(params.words(), 'n'), x, flag], grid(n));
 }
 
+/** Slots per dispatch of `check_many` (6 inputs + the flag: within 8 storage bindings). */
+const CHECK_SLOTS = 6;
+/** Pairs per dispatch of `assign_many` (6 buffers + the guard). */
+const ASSIGN_SLOTS = 3;
+
+/** `checkFinite` over several handles, 6 per dispatch (unused slots bind the first, count 0). */
+export function checkFiniteAll(ctx: GpuContext, xs: readonly { handle: GpuHandle; size: number }[], flag: GpuHandle): void {
+  const live = xs.filter((x) => x.size > 0);
+  for (let at = 0; at < live.length; at += CHECK_SLOTS) {
+    const part = live.slice(at, at + CHECK_SLOTS);
+    const counts = new Uint32Array(8);
+    part.forEach((x, k) => (counts[k] = x.size));
+    const buffers = Array.from({ length: CHECK_SLOTS }, (_, k) => (part[k] ?? part[0]).handle);
+    const n = Math.max(...part.map((x) => x.size));
+    ctx.dispatch('checkFiniteAll', ctx.pipeline('finite', 'check_many'),
+      [ctx.uniform(counts, 'counts'), ...buffers, flag], grid(n));
+  }
+}
+
+/** Guarded `assign` of up to 3 pairs per dispatch (unused slots: count 0, scratch destinations). */
+export function assignAll(
+  ctx: GpuContext, scratch: Scratch, pairs: readonly { dst: GpuHandle; src: GpuHandle; size: number }[], guard: GpuHandle,
+): void {
+  const live = pairs.filter((p) => p.size > 0);
+  for (let at = 0; at < live.length; at += ASSIGN_SLOTS) {
+    const part = live.slice(at, at + ASSIGN_SLOTS);
+    const counts = new Uint32Array(8);
+    part.forEach((p, k) => (counts[k] = p.size));
+    const srcs = Array.from({ length: ASSIGN_SLOTS }, (_, k) => (part[k] ?? part[0]).src);
+    // One buffer bound twice as read_write is a validation error: unused slots get the two
+    // distinct scratch stand-ins (count 0: never written).
+    const dsts = Array.from({ length: ASSIGN_SLOTS }, (_, k) => part[k]?.dst ?? scratch.unusedSlots[k - 1]);
+    ctx.dispatch('assignAll', ctx.pipeline('finite', 'assign_many'),
+      [ctx.uniform(counts, 'counts'), ...srcs, ...dsts, guard], grid(Math.max(...part.map((p) => p.size))));
+  }
+}
+
+/** sums[0] += loss[0] * rows; sums[1] += correct[0] * rows (if given); sums[2] += flag[0]. */
+export function accumulateStep(
+  ctx: GpuContext, sums: GpuHandle, loss: GpuHandle, correct: GpuHandle | null, flag: GpuHandle, rows: number,
+): void {
+  const params = new Params().f32(rows).u32(correct ? 1 : 0);
+  ctx.dispatch('accumulateStep', ctx.pipeline('step_sums', 'main'),
+    [ctx.uniform(params.words(), 'step_sums'), loss, correct ?? loss, flag, sums], [1]);
+}
+
 /** One in-place optimizer step over `n` elements (SEMANTICS.md section 6). */
 export function optimizerStep(
   ctx: GpuContext, scratch: Scratch, update: OptimizerUpdate, weight: GpuHandle, grad: GpuHandle,
