@@ -66,7 +66,7 @@ export class WebGpuBackend implements Backend {
 
   upload(values: Float32Array | Float64Array): DataHandle {
     const data = values instanceof Float32Array ? values : Float32Array.from(values);
-    const h = this.ctx.alloc(data.length, 'upload');
+    const h = this.ctx.allocForUpload(data.length, 'upload');
     this.ctx.write(h, data);
     return h;
   }

@@ -110,10 +110,16 @@ export class GpuContext {
     return this.#pool.live;
   }
 
-  /** A buffer for `size` f32 elements (0 allowed), from the pool. */
+  /** A buffer for `size` f32 elements (0 allowed), from the pool, for kernel outputs. */
   alloc(size: number, label: string): GpuHandle {
     this.#throwIfLost();
     return { buffer: this.#pool.acquire(size, label), size };
+  }
+
+  /** A buffer for `size` f32 elements that `write` fills (no unsubmitted command uses it). */
+  allocForUpload(size: number, label: string): GpuHandle {
+    this.#throwIfLost();
+    return { buffer: this.#pool.acquire(size, label, true), size };
   }
 
   /** Returns a handle's buffer to the pool. */
@@ -121,10 +127,14 @@ export class GpuContext {
     this.#pool.release(h.buffer);
   }
 
-  /** Writes host data at the start of a freshly allocated handle. */
+  /**
+   * Writes host data at the start of a handle (best from `allocForUpload`). A handle that
+   * unsubmitted commands may still use is flushed first: writeBuffer would overtake them.
+   */
   write(h: GpuHandle, data: ArrayBufferView): void {
     this.#throwIfLost();
     if (data.byteLength === 0) return;
+    if (this.#pool.inFlight(h.buffer)) this.flush();
     this.device.queue.writeBuffer(h.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 

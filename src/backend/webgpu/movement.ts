@@ -59,7 +59,7 @@ export function gather(ctx: GpuContext, x: GpuTensor, indices: Int32Array): GpuH
   const out = ctx.alloc(n, 'gather');
   if (n === 0) return out;
   // The index buffer holds raw i32 words; kernels read it as array<i32>.
-  const idx = ctx.alloc(indices.length, 'gather.indices');
+  const idx = ctx.allocForUpload(indices.length, 'gather.indices');
   ctx.write(idx, indices);
   const params = new Params().u32(n, row);
   ctx.dispatch('gather', ctx.pipeline('gather', 'gather'), [ctx.uniform(params.words(), 'gather'), x.handle, idx, out], grid(n));

@@ -1,7 +1,11 @@
 /**
- * Device buffers pooled by size class. A released buffer becomes reusable only after the work
- * recorded so far has been submitted: `queue.writeBuffer` runs ahead of unsubmitted commands,
- * so handing a buffer still read by a pending dispatch to a new upload would corrupt that read.
+ * Device buffers pooled by size class. A buffer released since the last submit may still be read
+ * by recorded, unsubmitted dispatches. Kernels may reuse it at once (commands run in recording
+ * order, so a later dispatch's writes come after those reads): that keeps a training step's
+ * buffers, and so its cached bind groups, the same from step to step (free lists are FIFO, so a
+ * step gets back the buffers the previous step released, in the same order). Uploads may not:
+ * `queue.writeBuffer` runs ahead of unsubmitted commands and would corrupt those reads, so upload
+ * buffers form their own population, reusable only after the submit that follows their release.
  */
 import { BackendError } from '../../core/errors.js';
 
@@ -20,8 +24,17 @@ export class BufferPool {
   readonly #device: GPUDevice;
   readonly #maxBufferSize: number;
   readonly #maxBinding: number;
+  /** Free kernel buffers by class, oldest release first (FIFO keeps step-to-step reuse stable). */
   readonly #free = new Map<number, GPUBuffer[]>();
-  #deferred: GPUBuffer[] = [];
+  /** In `#free` but released since the last submit: unsafe for uploads. */
+  readonly #recent = new Set<GPUBuffer>();
+  /** Handed out from `#recent` since the last submit: unsubmitted commands may still use them. */
+  readonly #inFlight = new Set<GPUBuffer>();
+  /** Free upload buffers by class, all released before the last submit. */
+  readonly #freeUploads = new Map<number, GPUBuffer[]>();
+  /** Upload buffers handed out; released ones wait in `#uploadsReleased` for the next submit. */
+  readonly #uploads = new Set<GPUBuffer>();
+  #uploadsReleased: GPUBuffer[] = [];
   #live = 0;
   #all = new Set<GPUBuffer>();
 
@@ -47,8 +60,12 @@ export class BufferPool {
     return pow2 <= this.#maxBufferSize ? pow2 : bytes;
   }
 
-  /** A buffer of at least `size` f32 elements; throws BackendError past the device limits. */
-  acquire(size: number, label: string): GPUBuffer {
+  /**
+   * A buffer of at least `size` f32 elements; throws BackendError past the device limits.
+   * `forUpload`: the caller writes it with `queue.writeBuffer` (only buffers no unsubmitted
+   * command uses).
+   */
+  acquire(size: number, label: string, forUpload = false): GPUBuffer {
     if (!Number.isInteger(size) || size < 0) {
       throw new BackendError(`internal: webgpu alloc '${label}': invalid element count ${size}`);
     }
@@ -62,31 +79,40 @@ export class BufferPool {
       );
     }
     const cls = this.classBytes(bytes);
-    const reused = this.#free.get(cls)?.pop();
     this.#live++;
-    if (reused) {
-      reused.label = label;
-      return reused;
+    let buffer = forUpload ? this.#freeUploads.get(cls)?.pop() : this.#free.get(cls)?.shift();
+    if (buffer && this.#recent.delete(buffer)) this.#inFlight.add(buffer);
+    if (buffer) buffer.label = label;
+    else {
+      buffer = this.#device.createBuffer({ label, size: cls, usage: TENSOR_USAGE });
+      this.#all.add(buffer);
     }
-    const buffer = this.#device.createBuffer({ label, size: cls, usage: TENSOR_USAGE });
-    this.#all.add(buffer);
+    if (forUpload) this.#uploads.add(buffer);
     return buffer;
   }
 
-  /** Returns a buffer; it is reusable after the next `commit()`. */
+  /** Returns a buffer: kernels may reuse it at once, uploads after the next `commit()`. */
   release(buffer: GPUBuffer): void {
     this.#live--;
-    this.#deferred.push(buffer);
+    if (this.#uploads.delete(buffer)) {
+      this.#uploadsReleased.push(buffer);
+      return;
+    }
+    this.#recent.add(buffer);
+    push(this.#free, buffer);
   }
 
-  /** Called once pending work is submitted: released buffers become reusable. */
+  /** True when unsubmitted commands may use `buffer` (it was reused since the last submit). */
+  inFlight(buffer: GPUBuffer): boolean {
+    return this.#inFlight.has(buffer);
+  }
+
+  /** Called once pending work is submitted: no released buffer is in use by unsubmitted work. */
   commit(): void {
-    for (const b of this.#deferred) {
-      const list = this.#free.get(b.size);
-      if (list) list.push(b);
-      else this.#free.set(b.size, [b]);
-    }
-    this.#deferred = [];
+    this.#recent.clear();
+    this.#inFlight.clear();
+    for (const b of this.#uploadsReleased) push(this.#freeUploads, b);
+    this.#uploadsReleased = [];
   }
 
   /** Destroys every buffer, live or free. */
@@ -94,7 +120,17 @@ export class BufferPool {
     for (const b of this.#all) b.destroy();
     this.#all.clear();
     this.#free.clear();
-    this.#deferred = [];
+    this.#recent.clear();
+    this.#inFlight.clear();
+    this.#freeUploads.clear();
+    this.#uploads.clear();
+    this.#uploadsReleased = [];
     this.#live = 0;
   }
+}
+
+function push(lists: Map<number, GPUBuffer[]>, b: GPUBuffer): void {
+  const list = lists.get(b.size);
+  if (list) list.push(b);
+  else lists.set(b.size, [b]);
 }
