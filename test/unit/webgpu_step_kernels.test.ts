@@ -1,0 +1,100 @@
+/**
+ * The fused training-step kernels (checkFiniteAll, assignAll, accumulateStep) and binary ops with
+ * a number operand, on WebGPU against the CPU twin on the same inputs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend, BinaryOp, DataHandle, Operand } from '../../src/backend/backend.js';
+import { BINARY_OPS } from '../../src/backend/backend.js';
+import { CpuBackend } from '../../src/backend/cpu/backend.js';
+import { WebGpuBackend } from '../../src/backend/webgpu/backend.js';
+import type { Shape } from '../../src/core/shape.js';
+
+let gpu: WebGpuBackend;
+const cpu = new CpuBackend();
+
+beforeAll(async () => {
+  gpu = await WebGpuBackend.create();
+});
+
+afterAll(() => gpu?.dispose());
+
+const up = (be: Backend, v: readonly number[]): DataHandle => be.upload(Float32Array.from(v));
+const rd = async (be: Backend, h: DataHandle, n: number): Promise<number[]> => Array.from(await be.read(h, n));
+
+/** Runs `f` on both backends and returns both results. */
+async function both(f: (be: Backend) => Promise<number[]>): Promise<[number[], number[]]> {
+  return [await f(gpu), await f(cpu)];
+}
+
+describe('binary with a number operand (scalar by value)', () => {
+  const xs = [-3, -0.5, 0, 0.25, 2, 7, 1e-3];
+  for (const op of BINARY_OPS) {
+    it(`${op}: tensor op number and number op tensor match the CPU twin`, async () => {
+      const [g, c] = await both(async (be) => {
+        const x = { handle: up(be, xs), shape: [7] as Shape };
+        const l = be.binary(op as BinaryOp, x, 2, [7]);
+        const r = be.binary(op as BinaryOp, -1.5 as Operand, x, [7]);
+        return [...(await rd(be, l, 7)), ...(await rd(be, r, 7))];
+      });
+      g.forEach((v, i) => (Number.isNaN(c[i]) ? expect(v).toBeNaN() : expect(v).toBeCloseTo(c[i], 5)));
+    });
+  }
+
+  it('broadcasts to an outShape larger than the operand (broadcastTo, vec4 path too)', async () => {
+    const [g, c] = await both(async (be) => {
+      const x = { handle: up(be, [1, 2, 3]), shape: [3, 1] as Shape };
+      const a = be.binary('add', x, 0, [3, 4]);
+      const y = { handle: up(be, [1, 2, 3, 4, 5, 6, 7, 8]), shape: [8] as Shape };
+      const b = be.binary('div', y, 4, [8]);
+      return [...(await rd(be, a, 12)), ...(await rd(be, b, 8))];
+    });
+    expect(g).toEqual(c);
+    expect(g.slice(0, 12)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+  });
+});
+
+describe('training-step kernels', () => {
+  it('checkFiniteAll sets the flag when any of up to 8 handles (two dispatches) has NaN/Inf', async () => {
+    for (const bad of [-1, 0, 6, 7]) {
+      const [g, c] = await both(async (be) => {
+        const xs = Array.from({ length: 8 }, (_, k) => {
+          const v = Array.from({ length: 3 + k * 100 }, (_, i) => i * 0.5);
+          if (k === bad) v[v.length - 1] = k % 2 ? Infinity : NaN;
+          return { handle: up(be, v), size: v.length };
+        });
+        const flag = up(be, [0]);
+        be.checkFiniteAll(xs, flag);
+        return rd(be, flag, 1);
+      });
+      expect(g).toEqual(c);
+      expect(g[0]).toBe(bad >= 0 ? 1 : 0);
+    }
+  });
+
+  it('assignAll copies every pair (four pairs: two dispatches) only while the guard is 0', async () => {
+    for (const guard of [0, 1]) {
+      const [g, c] = await both(async (be) => {
+        const pairs = Array.from({ length: 4 }, (_, k) => ({
+          dst: up(be, Array.from({ length: 5 + k }, () => -1)),
+          src: up(be, Array.from({ length: 5 + k }, (_, i) => i + 10 * k)),
+          size: 5 + k,
+        }));
+        be.assignAll(pairs, up(be, [guard]));
+        return (await Promise.all(pairs.map((p) => rd(be, p.dst, p.size)))).flat();
+      });
+      expect(g).toEqual(c);
+      expect(g.every((v) => v === -1)).toBe(guard === 1);
+    }
+  });
+
+  it('accumulateStep adds loss * rows, correct * rows and the flag', async () => {
+    const [g, c] = await both(async (be) => {
+      const sums = up(be, [1, 2, 3]);
+      be.accumulateStep(sums, up(be, [0.5]), up(be, [0.25]), up(be, [1]), 3);
+      be.accumulateStep(sums, up(be, [2]), null, up(be, [0]), 1);
+      return rd(be, sums, 3);
+    });
+    expect(g).toEqual(c);
+    expect(g).toEqual([1 + 1.5 + 2, 2 + 0.75, 4]);
+  });
+});
