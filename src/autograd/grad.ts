@@ -101,14 +101,20 @@ export function grads(f: (...xs: Tensor[]) => Tensor) {
 
 /**
  * The value of `f` (a scalar loss) and its gradient with respect to each trainable variable it
- * uses (or to `varList`), keyed by variable name (`'dense/kernel'`).
+ * uses (or to `varList`), keyed by variable name (`'dense/kernel'`). `dy`, a tensor of f's shape,
+ * seeds the backward instead of ones (fit passes one kept ones tensor: no fill per step).
  */
-export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+export function variableGrads(
+  f: () => Tensor, varList?: readonly Variable[], dy?: Tensor,
+): { value: Tensor; grads: Record<string, Tensor> } {
   return engine.tidy(() =>
     engine.withTape(varList ?? [], varList === undefined, () => checkScalar('variableGrads', f()), (value, nodes) => {
       if (value.size !== 1) throw new ShapeError(`variableGrads: f must return a scalar, got shape ${fmtShape(value.shape)}`);
+      if (dy && (dy.rank !== value.rank || dy.size !== 1)) {
+        throw new ShapeError(`variableGrads: dy has shape ${fmtShape(dy.shape)} but f returned ${fmtShape(value.shape)}`);
+      }
       const ids = varList && new Set(varList.map((v) => v.id));
-      const g = backprop(value, fill(value.shape, 1), nodes, ids ? (t) => ids.has(t.id) : (t) => t.isTrainableVariable);
+      const g = backprop(value, dy ?? fill(value.shape, 1), nodes, ids ? (t) => ids.has(t.id) : (t) => t.isTrainableVariable);
       const vars = varList ?? usedTrainable(nodes);
       const out: Record<string, Tensor> = {};
       for (const v of vars) out[v.name] = g.get(v.id) ?? fill(v.shape, 0);

@@ -123,6 +123,12 @@ function checkData(model: Model, c: Compiled, x: Tensor, y: Tensor, what: string
   if (x.shape[0] === 0) throw new ValueError(`${label}: ${what}: empty batch (x shape ${fmtShape(x.shape)})`);
 }
 
+/** What the steps of one fit epoch share: reused pending copies, a scalar 1 seeding every backward. */
+interface EpochKept {
+  readonly reuse: Map<Variable, Variable>;
+  readonly one: Tensor;
+}
+
 /** Device results of one step; the caller owns and disposes them. */
 interface StepOut { readonly loss: Tensor; readonly correct: Tensor | null }
 
@@ -130,7 +136,8 @@ interface StepOut { readonly loss: Tensor; readonly correct: Tensor | null }
  * One training step as device work only (see the file comment). `flag` is the fit's sticky
  * 1-element flag. Reads `model.trainableWeights` live, so `trainable` changes apply here.
  */
-function trainStep(model: Model, c: Compiled, xb: Tensor, yb: Tensor, flag: Tensor, reuse?: Map<Variable, Variable>): StepOut {
+function trainStep(model: Model, c: Compiled, xb: Tensor, yb: Tensor, flag: Tensor, epoch?: EpochKept): StepOut {
+  const reuse = epoch?.reuse;
   const ctx: StepContext = { flag, commits: [], reuse };
   const vars = model.trainableWeights;
   let correct: Tensor | null = null;
@@ -138,14 +145,14 @@ function trainStep(model: Model, c: Compiled, xb: Tensor, yb: Tensor, flag: Tens
     const yPred = model.execute(xb, true);
     if (c.accuracy) correct = keep(mean(accuracy(c.accuracy, yb, yPred)));
     return reducedLoss(c.loss, yb, yPred);
-  }, vars));
+  }, vars, epoch?.one));
   const b = engine.backend;
   const pairs = vars.map((v) => ({ variable: v, grad: grads[v.name] }));
   b.checkFiniteAll([value, ...pairs.map((p) => p.grad)], flag.handle);
   c.optimizer.applyGradients(pairs, flag);
   b.assignAll(ctx.commits.map(({ target, pending }) => ({ dst: target.handle, src: pending.handle, size: target.size })), flag.handle);
   if (!reuse) for (const { pending } of ctx.commits) pending.dispose();
-  for (const p of pairs) p.grad.dispose();
+  for (const p of pairs) if (p.grad !== epoch?.one) p.grad.dispose();
   return { loss: value, correct };
 }
 
@@ -235,13 +242,14 @@ async function runEpoch(
   const flag = fill([1], 0);
   const sums = new EpochSums();
   const reuse = new Map<Variable, Variable>();
+  const kept: EpochKept = { reuse, one: fill([], 1) };
   const itersBefore = c.optimizer.iterations;
   let rows = 0;
   try {
     for (let b = 0; b < batches.length; b++) {
       const idx = batches[b];
       const step = tidy(() => {
-        const s = trainStep(model, c, gather(x, idx), gather(y, idx), flag, reuse);
+        const s = trainStep(model, c, gather(x, idx), gather(y, idx), flag, kept);
         return [s.loss, ...(s.correct ? [s.correct] : [])];
       });
       const out: StepOut = { loss: step[0], correct: step[1] ?? null };
@@ -265,6 +273,7 @@ async function runEpoch(
   } finally {
     flag.dispose();
     sums.dispose();
+    kept.one.dispose();
     dropPending(reuse);
   }
 }
