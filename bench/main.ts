@@ -40,6 +40,8 @@ export interface BenchRow {
 const params = new URLSearchParams(location.search);
 const reps = Number(params.get('reps') ?? 7);
 const skipPeers = params.get('peers') === '0';
+/** `only=steps`: section 3 alone (quick before/after checks of the training step). */
+const stepsOnly = params.get('only') === 'steps';
 const out = document.getElementById('out') as HTMLPreElement;
 const log = (s: string): void => {
   out.textContent += `\n${s}`;
@@ -389,15 +391,15 @@ async function main(): Promise<void> {
     log(`tfjs ${tf.version.tfjs}: webgpu ${s.ok ? `ok, ${tfWebgpu.adapter}` : `unavailable: ${s.why}`}`);
   }
   const rows: BenchRow[] = [];
-  const cases: [number[], number][] = [[[65536, 64], 1], [[32, 56, 56, 64], 3], [[32, 64, 56, 56], 1]];
+  const cases: [number[], number][] = stepsOnly ? [] : [[[65536, 64], 1], [[32, 56, 56, 64], 3], [[32, 64, 56, 56], 1]];
   for (const [shape, axis] of cases) rows.push(...(await batchNormRows(ctx, adapter, shape, axis)));
   log(`section 1: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  rows.push(...(await bnPeerRows(adapter, tfWebgpu)));
+  if (!stepsOnly) rows.push(...(await bnPeerRows(adapter, tfWebgpu)));
   log(`section 2: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   rows.push(...(await stepRows(adapter, tfWebgpu)));
   log(`section 3: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   await wg.init({ backend: 'webgpu' });
-  rows.push(...(await foundationRows(engine.backend as WebGpuBackend, adapter)));
+  if (!stepsOnly) rows.push(...(await foundationRows(engine.backend as WebGpuBackend, adapter)));
   for (const [shape, axis] of cases) rows.push(cpuTrainRow(shape, axis));
   const meta = {
     date: new Date().toISOString(), userAgent: navigator.userAgent, tfjs: tf.version.tfjs,

@@ -4,7 +4,8 @@
  * (WebGPU on whatever adapter Chromium finds; SwiftShader here), waits for bench/main.ts to
  * publish its results, and writes bench/results/latest.json and latest.md (see bench/README.md).
  * Env: WGNN_CHROMIUM (browser path, default /usr/bin/chromium), WGNN_BENCH_REPS (default 7),
- * WGNN_BENCH_PEERS=0 (skip TF.js), WGNN_BENCH_OUT (output folder, default bench/results).
+ * WGNN_BENCH_PEERS=0 (skip TF.js), WGNN_BENCH_OUT (output folder, default bench/results),
+ * WGNN_BENCH_ONLY=steps (section 3 alone: latest.json only, no markdown).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
@@ -30,7 +31,8 @@ await server.listen();
 const { port } = server.httpServer.address();
 const reps = Number(process.env.WGNN_BENCH_REPS ?? 7);
 const peers = process.env.WGNN_BENCH_PEERS === '0' ? '0' : '1';
-const url = `http://127.0.0.1:${port}/bench/index.html?reps=${reps}&peers=${peers}`;
+const only = process.env.WGNN_BENCH_ONLY === 'steps' ? '&only=steps' : '';
+const url = `http://127.0.0.1:${port}/bench/index.html?reps=${reps}&peers=${peers}${only}`;
 const loadBefore = loadavg();
 
 const browser = await chromium.launch({ executablePath: process.env.WGNN_CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
@@ -52,9 +54,13 @@ try {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(outcome.results, null, 2)}\n`);
   writeFileSync(join(outDir, 'latest.meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  const md = markdown(outcome.results, meta);
-  writeFileSync(join(outDir, 'latest.md'), md);
-  console.log(md);
+  if (only) {
+    console.log('steps only: latest.json and latest.meta.json written, no markdown');
+  } else {
+    const md = markdown(outcome.results, meta);
+    writeFileSync(join(outDir, 'latest.md'), md);
+    console.log(md);
+  }
 } catch (err) {
   failed = true;
   console.error(err);
