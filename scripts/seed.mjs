@@ -22,7 +22,11 @@ if (!systemVulkan && existsSync(CHROMIUM_LIBS) && !ld.split(':').includes(CHROMI
 }
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-const server = await createServer({ configFile: 'vite.config.ts', server: { middlewareMode: true, hmr: false }, appType: 'custom', logLevel: 'error' });
+const server = await createServer({
+  configFile: 'vite.config.ts', server: { middlewareMode: true, hmr: false, watch: null }, appType: 'custom', logLevel: 'error',
+  // Node runs the sources directly: no browser dependency scan (it would wander into demo/).
+  optimizeDeps: { noDiscovery: true, include: [] },
+});
 let code = 0;
 try {
   const wg = await server.ssrLoadModule('/src/index.ts');
