@@ -135,7 +135,7 @@ async function batchNormRows(ctx: GpuContext, adapter: string, shape: number[], 
     },
     backward: () => {
       const r = batchNormGrad(ctx, { handle: dy, shape }, x, p, stats.mean, stats.invStd, gamma);
-      for (const h of [r.dx, r.dgamma, r.dbeta]) ctx.release(h);
+      for (const h of [r.dx!, r.dgamma, r.dbeta]) ctx.release(h);
     },
     inference: () => ctx.release(batchNormInfer(ctx, { handle: x, shape }, p, moving.mean, moving.variance, gamma, beta)),
   };

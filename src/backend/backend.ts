@@ -90,7 +90,8 @@ export interface BatchNormTrainResult {
 }
 
 export interface BatchNormGradResult {
-  readonly dx: DataHandle;
+  /** null when the caller passed `needDx = false` (no dx pass ran). */
+  readonly dx: DataHandle | null;
   /** sum(dy * xhat) per channel, [C]. */
   readonly dgamma: DataHandle;
   /** sum(dy) per channel, [C]. */
@@ -185,10 +186,13 @@ export interface Backend {
     x: TensorInfo, params: BatchNormParams, mean: DataHandle, variance: DataHandle,
     gamma: DataHandle | null, beta: DataHandle | null,
   ): DataHandle;
-  /** Backward of `batchNormTrain` (SEMANTICS.md section 7). */
+  /**
+   * Backward of `batchNormTrain` (SEMANTICS.md section 7). With `needDx = false` (the input needs
+   * no gradient) only dgamma and dbeta are computed and `dx` is null (one dispatch fewer on WebGPU).
+   */
   batchNormGrad(
     dy: TensorInfo, x: DataHandle, params: BatchNormParams, mean: DataHandle, invStd: DataHandle,
-    gamma: DataHandle | null,
+    gamma: DataHandle | null, needDx?: boolean,
   ): BatchNormGradResult;
 
   /**

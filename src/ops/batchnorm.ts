@@ -71,10 +71,10 @@ export function batchNormTrain(x: Tensor, options: BatchNormOptions = {}, moving
   const beta = options.beta ?? null;
   const inputs = [t, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   // mean/variance/invStd are outputs too, so that the tape keeps them alive for the backward.
-  record('batchNormTrain', inputs, [y, mean, variance, invStd], ([dy]) => {
+  record('batchNormTrain', inputs, [y, mean, variance, invStd], ([dy], need = inputs.map(() => true)) => {
     if (dy === null) return inputs.map(() => null);
-    const g = engine.backend.batchNormGrad(dy.info, t.handle, params, mean.handle, invStd.handle, handleOf(gamma));
-    const out: Tensor[] = [wrap(g.dx, t.shape)];
+    const g = engine.backend.batchNormGrad(dy.info, t.handle, params, mean.handle, invStd.handle, handleOf(gamma), need[0]);
+    const out: (Tensor | null)[] = [g.dx ? wrap(g.dx, t.shape) : null];
     const dgamma = wrap(g.dgamma, c);
     const dbeta = wrap(g.dbeta, c);
     if (gamma) out.push(dgamma);

@@ -172,7 +172,7 @@ describe('batchNormGradCpu', () => {
       const st = batchNormTrainCpu(x, l.shape, p, gamma, beta, null);
       const r = batchNormGradCpu(w, x, l.shape, p, st.mean, st.invStd, gamma);
       const tol = { rtol: 1e-6, atol: 1e-7 };
-      expect(r.dx).toBeAllClose(finiteDifference((v) => loss(v, gamma, beta), x), tol);
+      expect(r.dx!).toBeAllClose(finiteDifference((v) => loss(v, gamma, beta), x), tol);
       expect(r.dgamma).toBeAllClose(finiteDifference((v) => loss(x, v, beta), gamma), tol);
       expect(r.dbeta).toBeAllClose(finiteDifference((v) => loss(x, gamma, v), beta), tol);
     });
@@ -193,9 +193,13 @@ describe('batchNormGradCpu', () => {
       const mdy = ds.reduce((a, b) => a + b, 0) / ds.length;
       const mdx = ds.reduce((a, b, i) => a + b * xhat[i], 0) / ds.length;
       const want = ds.map((d, i) => gamma[c] * st.invStd[c] * (d - mdy - xhat[i] * mdx));
-      expect(channelValues(r.dx, shape, 1, c)).toBeAllClose(want, { rtol: 1e-12, atol: 1e-13 });
+      expect(channelValues(r.dx!, shape, 1, c)).toBeAllClose(want, { rtol: 1e-12, atol: 1e-13 });
       expect(r.dbeta[c]).toBeCloseTo(mdy * ds.length, 12);
       expect(r.dgamma[c]).toBeCloseTo(mdx * ds.length, 12);
     }
+    const noDx = batchNormGradCpu(dy, x, shape, p, st.mean, st.invStd, gamma, false);
+    expect(noDx.dx).toBeNull();
+    expect(noDx.dgamma).toEqual(r.dgamma);
+    expect(noDx.dbeta).toEqual(r.dbeta);
   });
 });

@@ -140,7 +140,7 @@ describe('batchNormGrad (webgpu) matches the float64 CPU twin', () => {
       const n = x.length / C;
       expect(await ctx.read(got.dbeta)).toBeAllClose(want.dbeta, { rtol: 1e-4, atol: 1e-5 * Math.sqrt(n) });
       expect(await ctx.read(got.dgamma)).toBeAllClose(want.dgamma, { rtol: 1e-4, atol: 1e-5 * Math.sqrt(n) });
-      expect(await ctx.read(got.dx)).toBeAllClose(want.dx, { rtol: 1e-4, atol: 1e-4 });
+      expect(await ctx.read(got.dx!)).toBeAllClose(want.dx!, { rtol: 1e-4, atol: 1e-4 });
     });
   }
 
@@ -153,7 +153,25 @@ describe('batchNormGrad (webgpu) matches the float64 CPU twin', () => {
     const want = batchNormGradCpu(f64(dy), f64(x), shape, params, f64(st.mean), f64(st.invStd), null);
     const got = batchNormGrad(ctx, { handle: upload(dy), shape }, upload(x), params, upload(st.mean),
       upload(st.invStd), null);
-    expect(await ctx.read(got.dx)).toBeAllClose(want.dx, { rtol: 1e-4, atol: 1e-5 });
+    expect(await ctx.read(got.dx!)).toBeAllClose(want.dx!, { rtol: 1e-4, atol: 1e-5 });
+  });
+
+  it('needDx = false: dgamma and dbeta only, no dx pass (2 dispatches), as the CPU twin', async () => {
+    const shape = [6, 4, 8];
+    const params: BatchNormParams = { axis: 1, epsilon: 1e-3 };
+    const x = rng(3).normalF32(192);
+    const dy = rng(4).normalF32(192);
+    const gamma = rng(5).normalF32(4);
+    const st = batchNormTrainCpu(x, shape, params, null, null, null);
+    const want = batchNormGradCpu(f64(dy), f64(x), shape, params, f64(st.mean), f64(st.invStd), f64(gamma), false);
+    expect(want.dx).toBeNull();
+    const before = ctx.dispatchCount;
+    const got = batchNormGrad(ctx, { handle: upload(dy), shape }, upload(x), params, upload(st.mean),
+      upload(st.invStd), upload(gamma), false);
+    expect(ctx.dispatchCount - before).toBe(2);
+    expect(got.dx).toBeNull();
+    expect(await ctx.read(got.dgamma)).toBeAllClose(want.dgamma, { rtol: 1e-4, atol: 1e-5 });
+    expect(await ctx.read(got.dbeta)).toBeAllClose(want.dbeta, { rtol: 1e-4, atol: 1e-5 });
   });
 });
 

@@ -165,9 +165,9 @@ export class CpuBackend implements Backend {
 
   batchNormGrad(
     dy: TensorInfo, x: DataHandle, params: BatchNormParams, mean: DataHandle, invStd: DataHandle,
-    gamma: DataHandle | null,
+    gamma: DataHandle | null, needDx = true,
   ): BatchNormGradResult {
-    return batchNormGradCpu(arr(dy.handle), arr(x), dy.shape, params, arr(mean), arr(invStd), opt(gamma));
+    return batchNormGradCpu(arr(dy.handle), arr(x), dy.shape, params, arr(mean), arr(invStd), opt(gamma), needDx);
   }
 
   optimizerStep(

@@ -33,7 +33,7 @@ export interface BatchNormCpuTrainResult<T extends FloatArray> {
 }
 
 export interface BatchNormCpuGradResult<T extends FloatArray> {
-  readonly dx: T;
+  readonly dx: T | null;
   readonly dgamma: T;
   readonly dbeta: T;
 }
@@ -182,11 +182,11 @@ export function batchNormInferCpu<T extends FloatArray>(
  */
 export function batchNormGradCpu<T extends FloatArray>(
   dy: T, x: FloatArray, shape: Shape, params: BatchNormParams, mean: FloatArray, invStd: FloatArray,
-  gamma: FloatArray | null,
+  gamma: FloatArray | null, needDx = true,
 ): BatchNormCpuGradResult<T> {
   const { outer, channels: C, inner } = channelView(shape, params.axis);
   const n = outer * inner;
-  const dx = like(dy, dy.length);
+  const dx = needDx ? like(dy, dy.length) : null;
   const dgamma = like(dy, C);
   const dbeta = like(dy, C);
   for (let c = 0; c < C; c++) {
@@ -203,6 +203,7 @@ export function batchNormGradCpu<T extends FloatArray>(
     }
     dbeta[c] = sdy;
     dgamma[c] = sdyx;
+    if (!dx) continue;
     const k = ((gamma ? gamma[c] : 1) * is) / n;
     for (let o = 0; o < outer; o++) {
       const base = (o * C + c) * inner;

@@ -180,9 +180,9 @@ export class WebGpuBackend implements Backend {
 
   batchNormGrad(
     dy: TensorInfo, x: DataHandle, params: BatchNormParams, mean: DataHandle, invStd: DataHandle,
-    gamma: DataHandle | null,
+    gamma: DataHandle | null, needDx = true,
   ): BatchNormGradResult {
-    return kernels.batchNormGrad.run(this.ctx, tensor(dy), gpu(x), params, gpu(mean), gpu(invStd), orNull(gamma));
+    return kernels.batchNormGrad.run(this.ctx, tensor(dy), gpu(x), params, gpu(mean), gpu(invStd), orNull(gamma), needDx);
   }
 
   optimizerStep(

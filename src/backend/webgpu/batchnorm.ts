@@ -39,7 +39,7 @@ export interface GpuBatchNormTrainResult {
 }
 
 export interface GpuBatchNormGradResult {
-  readonly dx: GpuHandle;
+  readonly dx: GpuHandle | null;
   readonly dgamma: GpuHandle;
   readonly dbeta: GpuHandle;
 }
@@ -245,7 +245,7 @@ function apply(
  */
 export function batchNormGrad(
   ctx: GpuContext, dy: GpuTensor, x: GpuHandle, bnParams: BatchNormParams, mean: GpuHandle, invStd: GpuHandle,
-  gamma: GpuHandle | null,
+  gamma: GpuHandle | null, needDx = true,
 ): GpuBatchNormGradResult {
   const layout = layoutOf(dy.shape, bnParams.axis);
   const C = layout.channels;
@@ -254,7 +254,6 @@ export function batchNormGrad(
   const part = ctx.alloc(3 * C + 2 * work.lanes * C, 'batchnorm_backward_partials');
   const dgamma = ctx.alloc(C, 'batchnorm_dgamma');
   const dbeta = ctx.alloc(C, 'batchnorm_dbeta');
-  const dx = ctx.alloc(dy.handle.size, 'batchnorm_dx');
 
   const up = uniformParams(ctx, 'batchnorm_backward_params', layout, work, {});
   ctx.dispatch(`batchnorm_backward_partial_${kind}`, ctx.pipeline('batchnorm_backward', `partial_${kind}`),
@@ -265,6 +264,11 @@ export function batchNormGrad(
   ctx.dispatch('batchnorm_backward_finalize', ctx.pipeline('batchnorm_backward', 'finalize'),
     [uf, gamma ?? invStd, invStd, dgamma, part, dbeta], grid(C, WG));
 
+  if (!needDx) {
+    ctx.release(part);
+    return { dx: null, dgamma, dbeta };
+  }
+  const dx = ctx.alloc(dy.handle.size, 'batchnorm_dx');
   const applyWork = workFor(layout, APPLY_ITEMS);
   const ud = uniformParams(ctx, 'batchnorm_backward_dx_params', layout, applyWork, {});
   ctx.dispatch(`batchnorm_backward_dx_${kind}`, ctx.pipeline('batchnorm_backward', `dx_${kind}`),
