@@ -98,6 +98,14 @@ export interface BatchNormGradResult {
   readonly dbeta: DataHandle;
 }
 
+/** One weight of `optimizerStepAll`: weight, gradient and slots (as `optimizerStep`), `size` elements. */
+export interface OptimizerItem {
+  readonly weight: DataHandle;
+  readonly grad: DataHandle;
+  readonly slots: readonly DataHandle[];
+  readonly size: number;
+}
+
 /** Hyper-parameters of the fused optimizer kernels (Keras 3 formulas, SEMANTICS.md section 6). */
 export type OptimizerUpdate =
   | { readonly kind: 'sgd'; readonly learningRate: number; readonly momentum: number }
@@ -204,6 +212,11 @@ export interface Backend {
     update: OptimizerUpdate, weight: DataHandle, grad: DataHandle, slots: readonly DataHandle[], size: number,
     guard?: DataHandle,
   ): void;
+  /**
+   * `optimizerStep` for every item under one optional guard (all or nothing), same update. WebGPU:
+   * two weights per dispatch (adam only where the device allows 9 storage buffers per stage).
+   */
+  optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void;
 
   /** Releases every device resource; the backend is unusable afterwards. */
   dispose(): void;

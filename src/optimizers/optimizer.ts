@@ -1,7 +1,7 @@
 /**
  * Optimizers with the Keras 3 formulas (SEMANTICS.md section 6), applied by the backend's fused
- * `optimizerStep` kernel (one dispatch per weight on WebGPU, in place, optionally guarded by a
- * device flag so a non-finite step writes nothing).
+ * `optimizerStepAll` kernel (two weights per dispatch on WebGPU, in place, optionally guarded by
+ * a device flag so a non-finite step writes nothing).
  *
  *   sgd:     v = momentum * v - lr * g; w += v          (momentum 0: w -= lr * g)
  *   rmsprop: s = rho * s + (1 - rho) * g^2; w -= lr * g / sqrt(s + eps)
@@ -56,11 +56,10 @@ export class Optimizer {
    * caller rolls it back once it has read the flag).
    */
   applyGradients(pairs: readonly { readonly variable: Variable; readonly grad: Tensor }[], guard?: Tensor): void {
-    const update = this.#update();
-    for (const { variable: w, grad } of pairs) {
-      const slots = this.#slotsFor(w).map((s) => s.handle);
-      engine.backend.optimizerStep(update, w.handle, grad.handle, slots, w.size, guard?.handle);
-    }
+    const items = pairs.map(({ variable: w, grad }) => ({
+      weight: w.handle, grad: grad.handle, slots: this.#slotsFor(w).map((s) => s.handle), size: w.size,
+    }));
+    engine.backend.optimizerStepAll(this.#update(), items, guard?.handle);
     this.iterations++;
   }
 

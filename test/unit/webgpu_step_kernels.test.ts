@@ -3,7 +3,7 @@
  * a number operand, on WebGPU against the CPU twin on the same inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, BinaryOp, DataHandle, Operand } from '../../src/backend/backend.js';
+import type { Backend, BinaryOp, DataHandle, Operand, OptimizerUpdate } from '../../src/backend/backend.js';
 import { BINARY_OPS } from '../../src/backend/backend.js';
 import { CpuBackend } from '../../src/backend/cpu/backend.js';
 import { WebGpuBackend } from '../../src/backend/webgpu/backend.js';
@@ -86,6 +86,58 @@ describe('training-step kernels', () => {
       expect(g.every((v) => v === -1)).toBe(guard === 1);
     }
   });
+
+  const updates: OptimizerUpdate[] = [
+    { kind: 'sgd', learningRate: 0.1, momentum: 0 },
+    { kind: 'sgd', learningRate: 0.1, momentum: 0.9 },
+    { kind: 'rmsprop', learningRate: 0.01, rho: 0.9, epsilon: 1e-7 },
+    { kind: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 3 },
+  ];
+  const slotCount = (u: OptimizerUpdate) => (u.kind === 'adam' ? 2 : u.kind === 'sgd' && u.momentum === 0 ? 0 : 1);
+  for (const u of updates) {
+    const label = `${u.kind}${u.kind === 'sgd' ? ` (momentum ${u.momentum})` : ''}`;
+    it(`optimizerStepAll ${label}: three weights (a pair + one) match per-weight optimizerStep and the CPU twin; a set guard writes nothing`, async () => {
+      for (const guard of [0, 1]) {
+        const run = async (be: Backend, all: boolean) => {
+          const items = [7, 300, 2].map((n, k) => ({
+            weight: up(be, Array.from({ length: n }, (_, i) => Math.sin(i + k))),
+            grad: up(be, Array.from({ length: n }, (_, i) => Math.cos(3 * i + k))),
+            slots: Array.from({ length: slotCount(u) }, (_, j) => up(be, Array.from({ length: n }, (_, i) => 0.1 * j + 0.01 * (i % 5)))),
+            size: n,
+          }));
+          const g = up(be, [guard]);
+          const before = be === gpu ? gpu.ctx.dispatchCount : 0;
+          if (all) be.optimizerStepAll(u, items, g);
+          else for (const it of items) be.optimizerStep(u, it.weight, it.grad, it.slots, it.size, g);
+          const dispatches = be === gpu ? gpu.ctx.dispatchCount - before : 0;
+          const out = (await Promise.all(items.map(async (it) => [
+            ...(await rd(be, it.weight, it.size)), ...(await Promise.all(it.slots.map((sl) => rd(be, sl, it.size)))).flat(),
+          ]))).flat();
+          return { out, dispatches };
+        };
+        const gAll = await run(gpu, true);
+        const gOne = await run(gpu, false);
+        const cAll = await run(cpu, true);
+        const cOne = await run(cpu, false);
+        expect(cAll.out).toEqual(cOne.out);
+        expect(gAll.out).toBeAllClose(gOne.out, { rtol: 1e-6, atol: 1e-7 });
+        expect(gAll.out).toBeAllClose(cAll.out, { rtol: 1e-5, atol: 1e-6 });
+        const pairs = u.kind !== 'adam' || gpu.ctx.limits.maxStorageBuffersPerShaderStage >= 9;
+        expect(gAll.dispatches).toBe(pairs ? 2 : 3);
+        // A set guard leaves every weight and slot as uploaded; a clear one changes the weights.
+        const initial = [7, 300, 2].flatMap((n, k) => [
+          ...Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i + k))),
+          ...Array.from({ length: slotCount(u) * n }, (_, t) => Math.fround(0.1 * Math.floor(t / n) + 0.01 * ((t % n) % 5))),
+        ]);
+        if (guard === 1) {
+          expect(gAll.out).toEqual(initial);
+          expect(cAll.out).toEqual(initial);
+        } else {
+          expect(gAll.out).not.toEqual(initial);
+        }
+      }
+    });
+  }
 
   it('accumulateStep adds loss * rows, correct * rows and the flag', async () => {
     const [g, c] = await both(async (be) => {

@@ -6,7 +6,7 @@
 import type { Shape } from '../../core/shape.js';
 import type {
   AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
-  MovingUpdate, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
+  MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
 } from '../backend.js';
 import type { Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
@@ -176,6 +176,11 @@ export class CpuBackend implements Backend {
   ): void {
     if (guard !== undefined && arr(guard)[0] !== 0) return;
     optimizerStep(update, arr(weight), arr(grad), slots.map(arr));
+  }
+
+  optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void {
+    if (guard !== undefined && arr(guard)[0] !== 0) return;
+    for (const it of items) optimizerStep(update, arr(it.weight), arr(it.grad), it.slots.map(arr));
   }
 
   dispose(): void {}

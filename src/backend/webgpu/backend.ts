@@ -5,7 +5,7 @@
  */
 import type {
   AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
-  OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
+  OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
 } from '../backend.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
 import { GpuContext, type GpuHandle } from './context.js';
@@ -191,6 +191,11 @@ export class WebGpuBackend implements Backend {
   ): void {
     kernels.optimizerStep.run(this.ctx, this.#scratch, update, gpu(weight), gpu(grad), slots.map(gpu), size,
       guard && gpu(guard));
+  }
+
+  optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void {
+    const gpuItems = items.map((it) => ({ weight: gpu(it.weight), grad: gpu(it.grad), slots: it.slots.map(gpu), size: it.size }));
+    kernels.optimizerStepAll.run(this.ctx, this.#scratch, update, gpuItems, guard && gpu(guard));
   }
 
   dispose(): void {

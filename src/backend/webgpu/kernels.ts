@@ -10,7 +10,7 @@ import { binary, copy, fill, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, oneHot, slice, transpose } from './movement.js';
 import { argMax, reduce } from './reduce.js';
-import { accumulateStep, assign, assignAll, checkFinite, checkFiniteAll, optimizerStep } from './training.js';
+import { accumulateStep, assign, assignAll, checkFinite, checkFiniteAll, optimizerStep, optimizerStepAll } from './training.js';
 
 /** Backend methods that record device work (everything but bookkeeping and transfers). */
 export type KernelName = Exclude<
@@ -44,6 +44,7 @@ export const kernels = {
   assignAll: { shaders: ['finite'], run: assignAll },
   accumulateStep: { shaders: ['step_sums'], run: accumulateStep },
   optimizerStep: { shaders: ['optimizer'], run: optimizerStep },
+  optimizerStepAll: { shaders: ['optimizer'], run: optimizerStepAll },
   batchNormTrain: { shaders: ['batchnorm_stats', 'batchnorm_apply'], run: batchnorm.batchNormTrain },
   batchNormInfer: { shaders: ['batchnorm_apply'], run: batchnorm.batchNormInfer },
   batchNormGrad: { shaders: ['batchnorm_backward'], run: batchnorm.batchNormGrad },

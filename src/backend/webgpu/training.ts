@@ -81,13 +81,8 @@ export function accumulateStep(
     [ctx.uniform(params.words(), 'step_sums'), loss, correct ?? loss, flag, sums], [1]);
 }
 
-/** One in-place optimizer step over `n` elements (SEMANTICS.md section 6). */
-export function optimizerStep(
-  ctx: GpuContext, scratch: Scratch, update: OptimizerUpdate, weight: GpuHandle, grad: GpuHandle,
-  slots: readonly GpuHandle[], n: number, guard?: GpuHandle,
-): void {
-  if (n === 0) return;
-  const params = new Params().u32(n);
+/** Uniform words of the optimizer kernels after the element count(s): lr, a, b, eps, alpha. */
+function hyper(params: Params, update: OptimizerUpdate): Params {
   switch (update.kind) {
     case 'sgd':
       params.f32(update.learningRate, update.momentum, 0, 0, 0);
@@ -104,9 +99,58 @@ export function optimizerStep(
     default:
       update satisfies never;
   }
+  return params;
+}
+
+/** One in-place optimizer step over `n` elements (SEMANTICS.md section 6). */
+export function optimizerStep(
+  ctx: GpuContext, scratch: Scratch, update: OptimizerUpdate, weight: GpuHandle, grad: GpuHandle,
+  slots: readonly GpuHandle[], n: number, guard?: GpuHandle,
+): void {
+  if (n === 0) return;
+  const params = hyper(new Params().u32(n), update);
   const s0 = slots[0] ?? scratch.unusedSlots[0];
   const s1 = slots[1] ?? scratch.unusedSlots[1];
   const label = `optimizer.${update.kind}`;
   ctx.dispatch(label, ctx.pipeline('optimizer', 'main', { KIND: KIND_CODES[update.kind] }),
     [ctx.uniform(params.words(), label), weight, grad, s0, s1, guard ?? scratch.zeroGuard], grid(n));
+}
+
+/** One weight of `optimizerStepAll`. */
+export interface GpuOptimizerItem {
+  readonly weight: GpuHandle;
+  readonly grad: GpuHandle;
+  readonly slots: readonly GpuHandle[];
+  readonly size: number;
+}
+
+/**
+ * `optimizerStep` for several weights, two per dispatch (`pair_one`: sgd and rmsprop, 7 storage
+ * buffers; `pair_two`: adam, 9, only where maxStorageBuffersPerShaderStage allows it, otherwise
+ * one dispatch per weight). An odd weight out gets the single-weight kernel.
+ */
+export function optimizerStepAll(
+  ctx: GpuContext, scratch: Scratch, update: OptimizerUpdate, items: readonly GpuOptimizerItem[], guard?: GpuHandle,
+): void {
+  const live = items.filter((it) => it.size > 0);
+  const two = update.kind === 'adam';
+  const paired = !two || ctx.limits.maxStorageBuffersPerShaderStage >= 9;
+  let at = 0;
+  for (; paired && at + 1 < live.length; at += 2) {
+    const [a, b] = [live[at], live[at + 1]];
+    const params = hyper(new Params().u32(a.size, b.size), update);
+    const label = `optimizerAll.${update.kind}`;
+    const slotsA = [a.slots[0] ?? scratch.unusedSlots[0], a.slots[1] ?? scratch.unusedSlots[1]];
+    const slotsB = [b.slots[0] ?? scratch.unusedSlots[1], b.slots[1] ?? scratch.unusedSlots[0]];
+    const pipeline = ctx.pipeline('optimizer', two ? 'pair_two' : 'pair_one', { KIND: KIND_CODES[update.kind] });
+    const g = guard ?? scratch.zeroGuard;
+    const bindings = two
+      ? [a.weight, a.grad, slotsA[0], slotsA[1], g, b.weight, b.grad, slotsB[0], slotsB[1]]
+      : [a.weight, a.grad, slotsA[0], g, b.weight, b.grad, slotsB[0]];
+    ctx.dispatch(label, pipeline, [ctx.uniform(params.words(), label), ...bindings], grid(Math.max(a.size, b.size)));
+  }
+  for (; at < live.length; at++) {
+    const it = live[at];
+    optimizerStep(ctx, scratch, update, it.weight, it.grad, it.slots, it.size, guard);
+  }
 }
