@@ -204,9 +204,12 @@ export async function fitModel(model: Model, x: Tensor, y: Tensor, o: FitOptions
   if (o.validationData) checkData(model, c, o.validationData[0], o.validationData[1], 'validation');
   await checkEagerStatistics(model);
   const nTrain = split > 0 ? Math.floor(x.shape[0] * (1 - split)) : x.shape[0];
-  const [xt, yt, xv, yv] = split > 0
-    ? [slice(x, [0], [nTrain]), slice(y, [0], [nTrain]), slice(x, [nTrain]), slice(y, [nTrain])]
-    : [x, y, o.validationData?.[0], o.validationData?.[1]];
+  let [xt, yt, xv, yv] = [x, y, o.validationData?.[0], o.validationData?.[1]];
+  if (split > 0) {
+    // fit(x, x): the targets are the input slices themselves.
+    [xt, xv] = [slice(x, [0], [nTrain]), slice(x, [nTrain])];
+    [yt, yv] = y === x ? [xt, xv] : [slice(y, [0], [nTrain]), slice(y, [nTrain])];
+  }
   const history: History = { epoch: [], history: {} };
   const next = seededUniform(o.seed ?? Math.floor(Math.random() * 2 ** 32));
   try {
@@ -222,7 +225,7 @@ export async function fitModel(model: Model, x: Tensor, y: Tensor, o: FitOptions
       await o.callbacks?.onEpochEnd?.(e, logs as EpochLogs);
     }
   } finally {
-    if (split > 0) for (const t of [xt, yt, xv, yv]) t?.dispose();
+    if (split > 0) for (const t of new Set([xt, yt, xv, yv])) t?.dispose();
   }
   return history;
 }
@@ -249,7 +252,9 @@ async function runEpoch(
     for (let b = 0; b < batches.length; b++) {
       const idx = batches[b];
       const step = tidy(() => {
-        const s = trainStep(model, c, gather(x, idx), gather(y, idx), flag, kept);
+        // fit(x, x) (an autoencoder, the seed model): one gather serves as inputs and targets.
+        const xb = gather(x, idx);
+        const s = trainStep(model, c, xb, y === x ? xb : gather(y, idx), flag, kept);
         return [s.loss, ...(s.correct ? [s.correct] : [])];
       });
       const out: StepOut = { loss: step[0], correct: step[1] ?? null };
@@ -328,7 +333,7 @@ export async function evaluateModel(model: Model, x: Tensor, y: Tensor, o: Evalu
     for (let s = 0; s < n; s += bs) {
       const k = Math.min(bs, n - s);
       const xb = slice(x, [s], [k]);
-      const yb = slice(y, [s], [k]);
+      const yb = y === x ? xb : slice(y, [s], [k]);
       const yPred = model.execute(xb, false);
       l = add(l, mul(reducedLoss(c.loss, yb, yPred), k));
       if (c.accuracy) a = add(a, mul(mean(accuracy(c.accuracy, yb, yPred)), k));
