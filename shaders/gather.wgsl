@@ -28,3 +28,27 @@ fn one_hot(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   let v = round(ind[i / p.row]);
   hot[i] = select(0.0, 1.0, v == f32(i % p.row));
 }
+
+// `gather_two`: `gather` of two tensors with the same row indices in one dispatch (a training
+// batch's inputs and targets); q.n / q.n2 elements, rows of q.row / q.row2.
+struct Pair {
+  n: u32,
+  row: u32,
+  n2: u32,
+  row2: u32,
+}
+
+@group(0) @binding(0) var<uniform> q: Pair;
+@group(0) @binding(4) var<storage, read> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out2: array<f32>;
+
+@compute @workgroup_size(256)
+fn gather_two(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i < q.n) {
+    out[i] = x[u32(idx[i / q.row]) * q.row + i % q.row];
+  }
+  if (i < q.n2) {
+    out2[i] = y[u32(idx[i / q.row2]) * q.row2 + i % q.row2];
+  }
+}

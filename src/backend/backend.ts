@@ -174,6 +174,8 @@ export interface Backend {
   slice(x: TensorInfo, begin: readonly number[], size: readonly number[]): DataHandle;
   /** Rows of x along axis 0 picked by `indices` (values in [0, x.shape[0])). */
   gather(x: TensorInfo, indices: Int32Array): DataHandle;
+  /** `[gather(x, indices), gather(y, indices)]` (a batch's inputs and targets; one dispatch on WebGPU). */
+  gatherPair(x: TensorInfo, y: TensorInfo, indices: Int32Array): [DataHandle, DataHandle];
   /** Concatenation along `axis` of tensors equal in every other dimension. */
   concat(xs: readonly TensorInfo[], axis: number, outShape: Shape): DataHandle;
   /** One-hot rows: indices [N] -> [N, depth]; out-of-range indices give a zero row. */

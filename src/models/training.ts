@@ -18,7 +18,7 @@ import type { Tensor, Variable } from '../core/tensor.js';
 import { keep, tidy } from '../core/scope.js';
 import { fill, seededUniform } from '../ops/creation.js';
 import { add, mul } from '../ops/elementwise.js';
-import { gather, slice } from '../ops/movement.js';
+import { gather, gatherPair, slice } from '../ops/movement.js';
 import { mean } from '../ops/reduce.js';
 import { variableGrads } from '../autograd/grad.js';
 import { getOptimizer, type Optimizer, type OptimizerName } from '../optimizers/optimizer.js';
@@ -252,9 +252,10 @@ async function runEpoch(
     for (let b = 0; b < batches.length; b++) {
       const idx = batches[b];
       const step = tidy(() => {
-        // fit(x, x) (an autoencoder, the seed model): one gather serves as inputs and targets.
-        const xb = gather(x, idx);
-        const s = trainStep(model, c, xb, y === x ? xb : gather(y, idx), flag, kept);
+        // One gather dispatch for inputs and targets; fit(x, x) (an autoencoder, the seed model):
+        // one gather serves as both.
+        const [xb, yb] = y === x ? [gather(x, idx), null] : gatherPair(x, y, idx);
+        const s = trainStep(model, c, xb, yb ?? xb, flag, kept);
         return [s.loss, ...(s.correct ? [s.correct] : [])];
       });
       const out: StepOut = { loss: step[0], correct: step[1] ?? null };

@@ -72,12 +72,27 @@ function zerosLike(shape: Shape): Tensor {
 /** Rows of `x` (axis 0) at `indices`. */
 export function gather(x: Tensor, indices: Int32Array | readonly number[]): Tensor {
   const t = asTensor(x, 'gather');
-  if (t.rank === 0) throw new ShapeError('gather: cannot gather rows of a scalar');
-  const idx = Int32Array.from(indices);
-  const bad = idx.findIndex((i) => i < 0 || i >= t.shape[0]);
-  if (bad >= 0) throw new ValueError(`gather: index ${idx[bad]} is out of range for ${t.shape[0]} rows (shape ${fmtShape(t.shape)})`);
+  const idx = checkRows('gather', t, indices);
   const y = wrap(engine.backend.gather(t.info, idx), [idx.length, ...t.shape.slice(1)]);
   return y;
+}
+
+function checkRows(op: string, t: Tensor, indices: Int32Array | readonly number[]): Int32Array {
+  if (t.rank === 0) throw new ShapeError(`${op}: cannot gather rows of a scalar`);
+  const idx = Int32Array.from(indices);
+  const bad = idx.findIndex((i) => i < 0 || i >= t.shape[0]);
+  if (bad >= 0) throw new ValueError(`${op}: index ${idx[bad]} is out of range for ${t.shape[0]} rows (shape ${fmtShape(t.shape)})`);
+  return idx;
+}
+
+/** `[gather(x, indices), gather(y, indices)]` in one backend call (fit's inputs and targets). */
+export function gatherPair(x: Tensor, y: Tensor, indices: Int32Array | readonly number[]): [Tensor, Tensor] {
+  const tx = asTensor(x, 'gatherPair', 'x');
+  const ty = asTensor(y, 'gatherPair', 'y');
+  const idx = checkRows('gatherPair', tx, indices);
+  checkRows('gatherPair', ty, idx);
+  const [hx, hy] = engine.backend.gatherPair(tx.info, ty.info, idx);
+  return [wrap(hx, [idx.length, ...tx.shape.slice(1)]), wrap(hy, [idx.length, ...ty.shape.slice(1)])];
 }
 
 /** Joins tensors along `axis`; every other dimension must match. */

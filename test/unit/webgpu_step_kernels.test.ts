@@ -139,6 +139,22 @@ describe('training-step kernels', () => {
     });
   }
 
+  it('gatherPair gathers two tensors of different row widths with the same indices in one dispatch', async () => {
+    const idx = Int32Array.from([4, 0, 4, 2, 1]);
+    const xs = Array.from({ length: 5 * 3 }, (_, i) => i + 0.5);
+    const ys = Array.from({ length: 5 * 700 }, (_, i) => -i);
+    const [g, c] = await both(async (be) => {
+      const before = be === gpu ? gpu.ctx.dispatchCount : 0;
+      const [a, b] = be.gatherPair({ handle: up(be, xs), shape: [5, 3] }, { handle: up(be, ys), shape: [5, 7, 100] }, idx);
+      if (be === gpu) expect(gpu.ctx.dispatchCount - before).toBe(1);
+      return [...(await rd(be, a, 15)), ...(await rd(be, b, 3500))];
+    });
+    expect(g).toEqual(c);
+    const want = [...idx].flatMap((r) => xs.slice(3 * r, 3 * r + 3));
+    expect(g.slice(0, 15)).toEqual(want);
+    expect(g.slice(15, 15 + 700)).toEqual(ys.slice(2800, 3500));
+  });
+
   it('accumulateStep adds loss * rows, correct * rows and the flag', async () => {
     const [g, c] = await both(async (be) => {
       const sums = up(be, [1, 2, 3]);

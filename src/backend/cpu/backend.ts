@@ -137,6 +137,10 @@ export class CpuBackend implements Backend {
     return gather(arr(x.handle), x.shape, indices);
   }
 
+  gatherPair(x: TensorInfo, y: TensorInfo, indices: Int32Array): [DataHandle, DataHandle] {
+    return [this.gather(x, indices), this.gather(y, indices)];
+  }
+
   concat(xs: readonly TensorInfo[], axis: number, outShape: Shape): DataHandle {
     return concat(xs.map((x) => ({ data: arr(x.handle), shape: x.shape })), axis, outShape);
   }

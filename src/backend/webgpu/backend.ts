@@ -152,6 +152,10 @@ export class WebGpuBackend implements Backend {
     return kernels.gather.run(this.ctx, tensor(x), indices);
   }
 
+  gatherPair(x: TensorInfo, y: TensorInfo, indices: Int32Array): [DataHandle, DataHandle] {
+    return kernels.gatherPair.run(this.ctx, tensor(x), tensor(y), indices);
+  }
+
   concat(xs: readonly TensorInfo[], axis: number, outShape: Shape): DataHandle {
     return kernels.concat.run(this.ctx, xs.map(tensor), axis, outShape);
   }

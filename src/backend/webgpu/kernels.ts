@@ -8,7 +8,7 @@ import type { GpuContext } from './context.js';
 import * as batchnorm from './batchnorm.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
-import { concat, gather, oneHot, slice, transpose } from './movement.js';
+import { concat, gather, gatherPair, oneHot, slice, transpose } from './movement.js';
 import { argMax, reduce } from './reduce.js';
 import { accumulateStep, assign, assignAll, checkFinite, checkFiniteAll, optimizerStep, optimizerStepAll } from './training.js';
 
@@ -35,6 +35,7 @@ export const kernels = {
   slice: { shaders: ['strided'], run: slice },
   concat: { shaders: ['strided'], run: concat },
   gather: { shaders: ['gather'], run: gather },
+  gatherPair: { shaders: ['gather'], run: gatherPair },
   oneHot: { shaders: ['gather'], run: oneHot },
   fill: { shaders: ['fill'], run: fill },
   copy: { shaders: ['copy'], run: copy },

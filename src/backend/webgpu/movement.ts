@@ -67,6 +67,24 @@ export function gather(ctx: GpuContext, x: GpuTensor, indices: Int32Array): GpuH
   return out;
 }
 
+/** `gather` of x and y with the same indices, one dispatch (one index upload). */
+export function gatherPair(ctx: GpuContext, x: GpuTensor, y: GpuTensor, indices: Int32Array): [GpuHandle, GpuHandle] {
+  const rowX = sizeOf(x.shape.slice(1));
+  const rowY = sizeOf(y.shape.slice(1));
+  const nx = indices.length * rowX;
+  const ny = indices.length * rowY;
+  const outX = ctx.alloc(nx, 'gather');
+  const outY = ctx.alloc(ny, 'gather');
+  if (nx === 0 && ny === 0) return [outX, outY];
+  const idx = ctx.allocForUpload(indices.length, 'gather.indices');
+  ctx.write(idx, indices);
+  const params = new Params().u32(nx, rowX, ny, rowY);
+  ctx.dispatch('gatherPair', ctx.pipeline('gather', 'gather_two'),
+    [ctx.uniform(params.words(), 'gatherPair'), x.handle, idx, outX, y.handle, outY], grid(Math.max(nx, ny)));
+  ctx.release(idx);
+  return [outX, outY];
+}
+
 /** indices [N] -> [N, depth] one-hot rows; out-of-range indices give a zero row. */
 export function oneHot(ctx: GpuContext, indices: GpuTensor, depth: number): GpuHandle {
   const n = sizeOf(indices.shape) * depth;
