@@ -13,6 +13,7 @@ struct Params {
   redN: u32,
   keptRank: u32,
   redRank: u32,
+  divisor: f32, // sum: out = total / divisor (1 except in the last pass of a mean)
   keptShape: array<vec4<u32>, 2>,
   keptStrides: array<vec4<u32>, 2>,
   redShape: array<vec4<u32>, 2>,
@@ -82,6 +83,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   if (OP != 0u && nanSeen) {
     acc = bitcast<f32>(NAN_BITS);
+  }
+  if (OP == 0u) {
+    acc = acc / p.divisor;
   }
   out[t] = acc;
 }

@@ -159,8 +159,11 @@ export interface Backend {
   binary(op: BinaryOp, a: Operand, b: Operand, outShape: Shape): DataHandle;
   /** `cond != 0 ? a : b`, all three broadcast to `outShape`. */
   where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, outShape: Shape): DataHandle;
-  /** Reduces over `axes` (sorted, unique, may be empty); output holds the kept axes in order. */
-  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataHandle;
+  /**
+   * Reduces over `axes` (sorted, unique, may be empty); output holds the kept axes in order. With
+   * a `divisor` (sum only), every output is divided by it in the same pass: mean is one dispatch.
+   */
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[], divisor?: number): DataHandle;
   /** Index of the largest value along `axis` (first one on ties), as float32. */
   argMax(x: TensorInfo, axis: number): DataHandle;
   /**

@@ -17,12 +17,8 @@ function reduceOp(op: 'sum' | 'max' | 'min' | 'mean', x: Tensor, axis: Axes | un
   const kept = reducedShape(t.shape, axes, true);
   const shape = keepDims ? kept : reducedShape(t.shape, axes, false);
   const n = sizeOf(axes.map((a) => t.shape[a]));
-  let h = b.reduce(op === 'mean' ? 'sum' : op, t.info, axes);
-  if (op === 'mean') {
-    const total = h;
-    h = b.binary('div', { handle: total, shape }, n, shape);
-    b.free(total);
-  }
+  // mean: the division happens in the reduction's own pass.
+  const h = op === 'mean' ? b.reduce('sum', t.info, axes, n) : b.reduce(op, t.info, axes);
   const y = wrap(h, shape);
   record(op, [t], [y], ([dy]) => {
     if (dy === null) return [null];

@@ -155,6 +155,35 @@ describe('training-step kernels', () => {
     expect(g.slice(15, 15 + 700)).toEqual(ys.slice(2800, 3500));
   });
 
+  const meanCases: { shape: number[]; axes: number[]; dispatches: number }[] = [
+    { shape: [3, 5], axes: [0, 1], dispatches: 1 },
+    { shape: [4, 6, 3], axes: [0, 2], dispatches: 1 },
+    { shape: [2, 5000], axes: [1], dispatches: 2 }, // chunked: partial sums, then the dividing pass
+    { shape: [7], axes: [], dispatches: 1 },
+    { shape: [0, 3], axes: [0], dispatches: 1 }, // empty: 0 / 0 = NaN, as sum then div
+  ];
+  for (const { shape, axes, dispatches } of meanCases) {
+    it(`reduce sum with a divisor (mean) over ${JSON.stringify(axes)} of [${shape}]: ${dispatches} dispatch(es), as sum then div and the CPU twin`, async () => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const vs = Array.from({ length: size }, (_, i) => Math.sin(i) * 3 + 1);
+      const n = axes.reduce((a, d) => a * shape[d], 1);
+      const outN = size === 0 ? shape.filter((_, d) => !axes.includes(d)).reduce((a, b) => a * b, 1) : size / n;
+      const [g, c] = await both(async (be) => {
+        const x = { handle: up(be, vs), shape: shape as Shape };
+        const before = be === gpu ? gpu.ctx.dispatchCount : 0;
+        const m = be.reduce('sum', x, axes, n);
+        if (be === gpu) expect(gpu.ctx.dispatchCount - before).toBe(dispatches);
+        const s = be.reduce('sum', x, axes);
+        const d = be.binary('div', { handle: s, shape: [outN] }, n, [outN]);
+        const [mv, dv] = [await rd(be, m, outN), await rd(be, d, outN)];
+        expect(mv).toEqual(dv);
+        return mv;
+      });
+      expect(g).toBeAllClose(c, { rtol: 1e-5, atol: 1e-6 });
+      if (size === 0) expect(g.every(Number.isNaN)).toBe(true);
+    });
+  }
+
   it('accumulateStep adds loss * rows, correct * rows and the flag', async () => {
     const [g, c] = await both(async (be) => {
       const sums = up(be, [1, 2, 3]);

@@ -113,8 +113,11 @@ export class CpuBackend implements Backend {
     return where(arr(c.handle), c.shape, arr(a.handle), a.shape, arr(b.handle), b.shape, outShape);
   }
 
-  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataHandle {
-    return reduce(op, arr(x.handle), x.shape, axes);
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[], divisor = 1): DataHandle {
+    const out = reduce(op, arr(x.handle), x.shape, axes);
+    // Rounded to the array's precision first, then divided: the same values as sum, then div.
+    if (divisor !== 1) for (let i = 0; i < out.length; i++) out[i] = out[i] / divisor;
+    return out;
   }
 
   argMax(x: TensorInfo, axis: number): DataHandle {

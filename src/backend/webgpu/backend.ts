@@ -128,8 +128,8 @@ export class WebGpuBackend implements Backend {
     return kernels.where.run(this.ctx, tensor(cond), tensor(a), tensor(b), outShape);
   }
 
-  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[]): DataHandle {
-    return kernels.reduce.run(this.ctx, op, tensor(x), axes);
+  reduce(op: ReduceOp, x: TensorInfo, axes: readonly number[], divisor = 1): DataHandle {
+    return kernels.reduce.run(this.ctx, op, tensor(x), axes, divisor);
   }
 
   argMax(x: TensorInfo, axis: number): DataHandle {

@@ -28,7 +28,7 @@ export const kernels = {
   unary: { shaders: ['unary'], run: unary },
   binary: { shaders: ['binary'], run: binary },
   where: { shaders: ['where'], run: where },
-  reduce: { shaders: ['reduce', 'copy', 'fill'], run: reduce },
+  reduce: { shaders: ['reduce', 'copy', 'fill', 'binary'], run: reduce },
   argMax: { shaders: ['argmax', 'fill'], run: argMax },
   matmul: { shaders: ['matmul', 'fill'], run: matmul },
   transpose: { shaders: ['strided'], run: transpose },

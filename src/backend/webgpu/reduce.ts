@@ -7,7 +7,7 @@
 import type { ReduceOp } from '../backend.js';
 import { sizeOf, stridesOf } from '../../core/shape.js';
 import { grid, type GpuContext, type GpuHandle } from './context.js';
-import { copy, fill, type GpuTensor } from './elementwise.js';
+import { binary, copy, fill, type GpuTensor } from './elementwise.js';
 import { Params, checkRank, collapse } from './params.js';
 
 const REDUCE_CODES = { sum: 0, max: 1, min: 2 } as const satisfies Record<ReduceOp, number>;
@@ -17,10 +17,15 @@ const TARGET_THREADS = 16384;
 /** Shortest chunk worth a thread of its own. */
 const MIN_CHUNK = 256;
 
-/** Reduces x over `axes` (sorted, unique); the output keeps the other axes in order. */
-export function reduce(ctx: GpuContext, op: ReduceOp, x: GpuTensor, axes: readonly number[]): GpuHandle {
+/**
+ * Reduces x over `axes` (sorted, unique); the output keeps the other axes in order. A sum with a
+ * `divisor` divides every output by it in the (last) pass: mean in one dispatch.
+ */
+export function reduce(ctx: GpuContext, op: ReduceOp, x: GpuTensor, axes: readonly number[], divisor = 1): GpuHandle {
+  if (op !== 'sum' && divisor !== 1) throw new Error(`reduce: a divisor applies to sum only, got ${op}`);
   const n = sizeOf(x.shape);
-  if (axes.length === 0) return copy(ctx, x.handle, n);
+  if (axes.length === 0 && divisor === 1) return copy(ctx, x.handle, n);
+  if (axes.length === 0) return binary(ctx, 'div', x, divisor, x.shape);
   const strides = stridesOf(x.shape);
   const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
   const keptView = collapse(kept.map((d) => x.shape[d]), [kept.map((d) => strides[d])]);
@@ -29,7 +34,7 @@ export function reduce(ctx: GpuContext, op: ReduceOp, x: GpuTensor, axes: readon
   checkRank(op, redView, x.shape);
   const outN = sizeOf(keptView.shape);
   const redN = sizeOf(redView.shape);
-  if (outN === 0 || redN === 0) return fill(ctx, outN, IDENTITY[op]);
+  if (outN === 0 || redN === 0) return fill(ctx, outN, IDENTITY[op] / divisor);
 
   let chunks = 1;
   if (outN < TARGET_THREADS && redN > 2 * MIN_CHUNK) {
@@ -38,13 +43,13 @@ export function reduce(ctx: GpuContext, op: ReduceOp, x: GpuTensor, axes: readon
   const chunk = Math.ceil(redN / chunks);
   chunks = Math.ceil(redN / chunk);
   const params = new Params()
-    .u32(outN, chunks, chunk, redN, keptView.shape.length, redView.shape.length)
+    .u32(outN, chunks, chunk, redN, keptView.shape.length, redView.shape.length).f32(chunks > 1 ? 1 : divisor)
     .dims(keptView.shape).dims(keptView.strides[0]).dims(redView.shape).dims(redView.strides[0]);
   const out = ctx.alloc(outN * chunks, chunks > 1 ? `${op}.partial` : op);
   ctx.dispatch(op, ctx.pipeline('reduce', 'main', { OP: REDUCE_CODES[op] }),
     [ctx.uniform(params.words(), 'reduce'), x.handle, out], grid(outN * chunks));
   if (chunks === 1) return out;
-  const final = reduce(ctx, op, { handle: out, shape: [outN, chunks] }, [1]);
+  const final = reduce(ctx, op, { handle: out, shape: [outN, chunks] }, [1], divisor);
   ctx.release(out);
   return final;
 }
