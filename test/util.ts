@@ -5,6 +5,7 @@
  */
 import { expect, inject } from 'vitest';
 import * as wg from '../src/index.js';
+import { seededUniform } from '../src/ops/creation.js';
 
 export type BackendName = 'cpu' | 'webgpu';
 
@@ -180,21 +181,17 @@ export async function initProjectBackend(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Seeded random numbers
 
-/** mulberry32: a small 32-bit PRNG, good enough for test data and reproducible everywhere. */
+/** Seeded test data: the library's own 32-bit generator (`seededUniform`), so runs repeat exactly. */
 export class Rng {
-  #state: number;
+  readonly #next: () => number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0;
+    this.#next = seededUniform(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.#next();
   }
 
   /** n values uniform in [low, high). */

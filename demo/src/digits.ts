@@ -24,18 +24,6 @@ function decode(b64: string): Uint8Array {
 
 let cache: { pixels: Uint8Array; labels: Uint8Array } | null = null;
 
-/** mulberry32: a small seeded generator, so the shuffle (and the plot) is the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function take(order: readonly number[], features: number): Split {
   const { pixels, labels } = cache!;
   const x = new Float32Array(order.length * features);
@@ -52,12 +40,10 @@ export function loadDigits(samples: number, seed = 1): Digits {
   cache ??= { pixels: decode(digits.pixels), labels: decode(digits.labels) };
   const features = digits.width * digits.width;
   const n = Math.max(20, Math.min(samples, digits.count));
-  const order = Array.from({ length: n }, (_, i) => i);
-  const next = rng(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  // A fixed pseudo-random order (sort by a multiplicative hash of index and seed): the same
+  // split, and so the same plots, every run.
+  const key = (i: number) => Math.imul((i + 1) ^ Math.imul(seed, 0x85ebca6b), 0x9e3779b1) >>> 0;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => key(a) - key(b));
   const nVal = Math.round(n * 0.2);
   return { features, train: take(order.slice(nVal), features), validation: take(order.slice(0, nVal), features) };
 }
