@@ -118,12 +118,16 @@ class Engine {
     let result: T;
     try {
       result = fn();
-    } finally {
+      if (result instanceof Promise) {
+        throw new ValueError('tidy: the function returned a Promise; tidy only takes synchronous functions');
+      }
+    } catch (e) {
+      // A failed body frees what it made, as a successful one frees what it does not return.
       this.#scopes.pop();
+      for (const t of scope) t.dispose();
+      throw e;
     }
-    if (result instanceof Promise) {
-      throw new ValueError('tidy: the function returned a Promise; tidy only takes synchronous functions');
-    }
+    this.#scopes.pop();
     const kept = new Set<Tensor>();
     collectTensors(result, kept);
     for (const t of scope) {

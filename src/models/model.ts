@@ -150,8 +150,8 @@ export class Model {
     return engine.tidy(() => {
       const parts: Tensor[] = [];
       for (let s = 0; s < n; s += bs) {
-        const xb = slice(x, [s], [Math.min(bs, n - s)]);
-        parts.push(this.execute(xb, false));
+        // One tidy per batch: only its output outlives it, so memory does not grow with n.
+        parts.push(engine.tidy(() => this.execute(slice(x, [s], [Math.min(bs, n - s)]), false)));
       }
       return concat(parts, 0);
     });

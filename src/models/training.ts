@@ -242,6 +242,11 @@ async function runEpoch(
     if (o.dropRemainder && s + o.batchSize > n) break;
     batches.push(order.subarray(s, Math.min(n, s + o.batchSize)));
   }
+  if (batches.length === 0) {
+    throw new ValueError(
+      `${model.className} '${model.name}': fit has ${n} training rows and dropRemainder with batchSize ${o.batchSize}: no batch to train on`,
+    );
+  }
   const flag = fill([1], 0);
   const sums = new EpochSums();
   const reuse = new Map<Variable, Variable>();
@@ -332,12 +337,18 @@ export async function evaluateModel(model: Model, x: Tensor, y: Tensor, o: Evalu
     let l: Tensor = fill([], 0);
     let a: Tensor = fill([], 0);
     for (let s = 0; s < n; s += bs) {
-      const k = Math.min(bs, n - s);
-      const xb = slice(x, [s], [k]);
-      const yb = y === x ? xb : slice(y, [s], [k]);
-      const yPred = model.execute(xb, false);
-      l = add(l, mul(reducedLoss(c.loss, yb, yPred), k));
-      if (c.accuracy) a = add(a, mul(mean(accuracy(c.accuracy, yb, yPred)), k));
+      // One tidy per batch: the running sums are all that outlive it, so memory does not grow with n.
+      const [nl, na] = tidy(() => {
+        const k = Math.min(bs, n - s);
+        const xb = slice(x, [s], [k]);
+        const yb = y === x ? xb : slice(y, [s], [k]);
+        const yPred = model.execute(xb, false);
+        const l2 = add(l, mul(reducedLoss(c.loss, yb, yPred), k));
+        return [l2, c.accuracy ? add(a, mul(mean(accuracy(c.accuracy, yb, yPred)), k)) : a];
+      });
+      if (nl !== l) l.dispose();
+      if (na !== a) a.dispose();
+      [l, a] = [nl, na];
     }
     return [l, a];
   });

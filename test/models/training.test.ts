@@ -56,6 +56,7 @@ describe('atomic training steps', () => {
     await expect(model.fit(wg.zeros([16, 3]), y)).rejects.toThrow(/fit x has shape \[16,3\] but the model expects \[-1,4\]/);
     await expect(model.fit(x, wg.zeros([15, 1]))).rejects.toThrow(/x has 16 rows .* y has shape \[15,1\]/);
     await expect(model.trainOnBatch(x, wg.zeros([16, 2]))).rejects.toThrow(wg.ShapeError);
+    await expect(model.fit(x, y, { batchSize: 32, dropRemainder: true })).rejects.toThrow(/16 training rows .* no batch to train on/);
     expect(await state(model)).toEqual(before);
     expect(model.compiled!.optimizer.iterations).toBe(iters);
   });

@@ -17,6 +17,17 @@ describe('memory', () => {
     expect(wg.memory().numBytes).toBe(base.numBytes);
   });
 
+  it('a tidy whose body throws frees what the body made', () => {
+    const base = wg.memory();
+    expect(() =>
+      wg.tidy(() => {
+        wg.add(wg.tensor([1, 2]), 1);
+        wg.matmul(wg.zeros([2, 3]), wg.zeros([4, 5]));
+      }),
+    ).toThrow(/matmul: inner dimensions differ/);
+    expect(wg.memory()).toEqual(base);
+  });
+
   it('reshape views share memory until the last one is disposed', async () => {
     const base = wg.memory();
     const a = wg.tensor([1, 2, 3, 4]);
