@@ -55,7 +55,8 @@ describe(`environment (${inject('project')})`, () => {
 describe('test helpers', () => {
   it('toBeAllClose reports the worst element and the tolerances', () => {
     expect(new Float32Array([1, 2, 3])).toBeAllClose([1, 2, 3.000001]);
-    expect([[1, NaN]]).toBeAllClose([[1, NaN]]);
+    expect([[1, NaN]]).toBeAllClose([[1, NaN]], { equalNan: true });
+    expect([[1, NaN]]).not.toBeAllClose([[1, NaN]]);
     expect([1, 2]).not.toBeAllClose([1, 2.5]);
     expect(() => expect([[1, 2], [3, 4]]).toBeAllClose([[1, 2], [3, 5]], { rtol: 0, atol: 0.5 }))
       .toThrow(/1 of 4 elements differ; worst at index \[1,1\]: actual 4, expected 5.*rtol=0, atol=0\.5/);

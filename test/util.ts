@@ -25,7 +25,7 @@ declare module 'vitest' {
     /**
      * Elementwise `|actual - expected| <= atol + rtol * |expected|` (numpy's allclose).
      * Accepts numbers, typed arrays and (nested) number arrays; nested arrays must have the same
-     * shape, a typed array only the same size. NaN matches NaN unless `equalNan: false`.
+     * shape, a typed array only the same size. NaN never matches unless `equalNan: true` (a NaN on both sides is usually the same bug twice).
      * Defaults: rtol 1e-5, atol 1e-6 (float32 arithmetic).
      */
     toBeAllClose(expected: Numeric, tol?: AllCloseOptions): R;
@@ -90,7 +90,7 @@ const fmtShape = (s: number[] | null, n: number) => (s === null ? `size ${n}` : 
 function allClose(actual: unknown, expected: unknown, tol: AllCloseOptions = {}) {
   const rtol = tol.rtol ?? 1e-5;
   const atol = tol.atol ?? 1e-6;
-  const equalNan = tol.equalNan ?? true;
+  const equalNan = tol.equalNan ?? false;
   const tolText = `rtol=${rtol}, atol=${atol}`;
   const a = flatten(actual, 'actual');
   const e = flatten(expected, 'expected');
