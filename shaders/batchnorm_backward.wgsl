@@ -28,7 +28,7 @@ struct Params {
   epsilon: f32,
   momentum: f32,
   correction: f32,
-  flags: u32,       // bit 1: gamma given
+  flags: u32,       // bit 1: gamma given; small_grad: bit 4 write dx
   jump: u32,        // planes mode: (C - 1) * inner, added when an item wraps past its plane
   total: u32,       // load units of the whole tensor
   steps: u32,       // items per thread
@@ -48,6 +48,11 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> dbeta: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx4: array<vec4<f32>>;
+// small_grad only (with dy, x, mean and dx above).
+@group(0) @binding(4) var<storage, read> smallInvStd: array<f32>;
+@group(0) @binding(6) var<storage, read> smallGamma: array<f32>;
+@group(0) @binding(7) var<storage, read_write> smallDgamma: array<f32>;
+@group(0) @binding(8) var<storage, read_write> smallDbeta: array<f32>;
 
 fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
@@ -284,5 +289,44 @@ fn dx_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
     let wrap = cur.i >= p.inner;
     cur.i = select(cur.i, cur.i - p.inner, wrap);
     cur.e = select(cur.e, cur.e + p.jump, wrap);
+  }
+}
+
+// Small inputs (a few thousand elements): the whole backward in ONE dispatch of one workgroup.
+// Thread `lid` owns channels lid, lid + WG, ...: it loops over all of a channel's elements for
+// S1 and S2, writes dbeta and dgamma as `finalize` does, then (flags bit 4) dx as dx_* does.
+// Channels are independent, so no barrier. flags: bit 1 gamma given, bit 4 write dx.
+@compute @workgroup_size(WG)
+fn small_grad(@builtin(local_invocation_index) lid: u32) {
+  let C = p.channels;
+  let E = p.innerElems;
+  for (var ch = lid; ch < C; ch += WG) {
+    let mu = mean[ch];
+    var s1 = 0.0;
+    var s2 = 0.0;
+    for (var o = 0u; o < p.outer; o++) {
+      let base = (o * C + ch) * E;
+      for (var i = 0u; i < E; i++) {
+        let d = dy[base + i];
+        s1 += d;
+        s2 = fma(d, x[base + i] - mu, s2);
+      }
+    }
+    let is = smallInvStd[ch];
+    var g = 1.0;
+    if ((p.flags & 2u) != 0u) { g = smallGamma[ch]; }
+    let dg = s2 * is;
+    smallDbeta[ch] = s1;
+    smallDgamma[ch] = dg;
+    if ((p.flags & 16u) == 0u) { continue; }
+    let a = g * is;
+    let b = -a * is * dg / p.count;
+    let c = -a * s1 / p.count;
+    for (var o = 0u; o < p.outer; o++) {
+      let base = (o * C + ch) * E;
+      for (var i = 0u; i < E; i++) {
+        dx[base + i] = fma(a, dy[base + i], fma(b, x[base + i] - mu, c));
+      }
+    }
   }
 }

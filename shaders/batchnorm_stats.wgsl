@@ -35,7 +35,7 @@ struct Params {
   epsilon: f32,
   momentum: f32,
   correction: f32,  // moving-variance factor: 1 or n / (n - 1)
-  flags: u32,       // bit 0: update the moving statistics
+  flags: u32,       // bit 0: update the moving statistics; small_train: bits 1, 2 gamma, beta given
   jump: u32,        // planes mode: (C - 1) * inner, added when an item wraps past its plane
   total: u32,       // load units of the whole tensor
   steps: u32,       // items per thread
@@ -52,6 +52,10 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> movingMean: array<f32>;
 @group(0) @binding(7) var<storage, read_write> movingVariance: array<f32>;
 @group(0) @binding(8) var<storage, read_write> flag: array<f32>;
+// small_train only: its output and the affine parameters (placeholders when absent, see flags).
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(9) var<storage, read> gamma: array<f32>;
+@group(0) @binding(10) var<storage, read> beta: array<f32>;
 
 fn threadIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * WG + lid;
@@ -215,4 +219,63 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
     movingMean[c] = m * movingMean[c] + (1.0 - m) * mean[c];
     movingVariance[c] = m * movingVariance[c] + (1.0 - m) * variance[c] * p.correction;
   }
+}
+
+// Small inputs (a few thousand elements): the whole training forward in ONE dispatch of one
+// workgroup, since launching a dispatch costs more than the work. Thread `lid` owns channels
+// lid, lid + WG, ...: it loops over all of a channel's elements for the same shifted sums as
+// partial_* (shift = the channel's first value), finalizes as `finalize` does (same finiteness
+// rule, decided workgroup-wide after one barrier), then writes y = fma(x, scale, shift) for its
+// channels. flags: bit 0 update the moving statistics, bit 1 gamma given, bit 2 beta given.
+@compute @workgroup_size(WG)
+fn small_train(@builtin(local_invocation_index) lid: u32) {
+  let C = p.channels;
+  let E = p.innerElems;
+  let n = p.count;
+  var bad = false;
+  for (var c = lid; c < C; c += WG) {
+    let s = x[c * E];
+    var s1 = 0.0;
+    var s2 = 0.0;
+    for (var o = 0u; o < p.outer; o++) {
+      let base = (o * C + c) * E;
+      for (var i = 0u; i < E; i++) {
+        let d = x[base + i] - s;
+        s1 += d;
+        s2 = fma(d, d, s2);
+      }
+    }
+    let dm = s1 / n;
+    let raw = s2 / n - dm * dm;
+    let ok = isFinite(dm) && isFinite(raw) && isFinite(s);
+    let v = select(raw, max(raw, 0.0), ok);
+    let mu = s + dm;
+    mean[c] = mu;
+    variance[c] = v;
+    invStd[c] = inverseSqrt(v + p.epsilon);
+    bad = bad || !ok || !isFinite(mu);
+  }
+  if (bad) { atomicStore(&notFinite, 1u); }
+  workgroupBarrier();
+  let skip = atomicLoad(&notFinite) != 0u;
+  let m = p.momentum;
+  for (var c = lid; c < C; c += WG) {
+    if ((p.flags & 1u) != 0u && !skip) {
+      movingMean[c] = m * movingMean[c] + (1.0 - m) * mean[c];
+      movingVariance[c] = m * movingVariance[c] + (1.0 - m) * variance[c] * p.correction;
+    }
+    var g = 1.0;
+    var b = 0.0;
+    if ((p.flags & 2u) != 0u) { g = gamma[c]; }
+    if ((p.flags & 4u) != 0u) { b = beta[c]; }
+    let scale = g * invStd[c];
+    let shift = b - mean[c] * scale;
+    for (var o = 0u; o < p.outer; o++) {
+      let base = (o * C + c) * E;
+      for (var i = 0u; i < E; i++) {
+        y[base + i] = fma(x[base + i], scale, shift);
+      }
+    }
+  }
+  if ((p.flags & 1u) != 0u && skip && lid == 0u) { flag[0] = 1.0; }
 }

@@ -156,23 +156,28 @@ describe('batchNormGrad (webgpu) matches the float64 CPU twin', () => {
     expect(await ctx.read(got.dx!)).toBeAllClose(want.dx!, { rtol: 1e-4, atol: 1e-5 });
   });
 
-  it('needDx = false: dgamma and dbeta only, no dx pass (2 dispatches), as the CPU twin', async () => {
-    const shape = [6, 4, 8];
-    const params: BatchNormParams = { axis: 1, epsilon: 1e-3 };
-    const x = rng(3).normalF32(192);
-    const dy = rng(4).normalF32(192);
-    const gamma = rng(5).normalF32(4);
-    const st = batchNormTrainCpu(x, shape, params, null, null, null);
-    const want = batchNormGradCpu(f64(dy), f64(x), shape, params, f64(st.mean), f64(st.invStd), f64(gamma), false);
-    expect(want.dx).toBeNull();
-    const before = ctx.dispatchCount;
-    const got = batchNormGrad(ctx, { handle: upload(dy), shape }, upload(x), params, upload(st.mean),
-      upload(st.invStd), upload(gamma), false);
-    expect(ctx.dispatchCount - before).toBe(2);
-    expect(got.dx).toBeNull();
-    expect(await ctx.read(got.dgamma)).toBeAllClose(want.dgamma, { rtol: 1e-4, atol: 1e-5 });
-    expect(await ctx.read(got.dbeta)).toBeAllClose(want.dbeta, { rtol: 1e-4, atol: 1e-5 });
-  });
+  // [6, 4, 8] takes the one-workgroup path (1 dispatch); [64, 4, 32] (8192 elements) the big
+  // path without its dx pass (2 dispatches).
+  for (const [shape, dispatches] of [[[6, 4, 8], 1], [[64, 4, 32], 2]] as const) {
+    it(`needDx = false: dgamma and dbeta only, no dx pass (shape [${shape}], ${dispatches} dispatches), as the CPU twin`, async () => {
+      const params: BatchNormParams = { axis: 1, epsilon: 1e-3 };
+      const size = shape[0] * shape[1] * shape[2];
+      const x = rng(3).normalF32(size);
+      const dy = rng(4).normalF32(size);
+      const gamma = rng(5).normalF32(4);
+      const st = batchNormTrainCpu(x, [...shape], params, null, null, null);
+      const want = batchNormGradCpu(f64(dy), f64(x), [...shape], params, f64(st.mean), f64(st.invStd), f64(gamma), false);
+      expect(want.dx).toBeNull();
+      const before = ctx.dispatchCount;
+      const got = batchNormGrad(ctx, { handle: upload(dy), shape: [...shape] }, upload(x), params, upload(st.mean),
+        upload(st.invStd), upload(gamma), false);
+      expect(ctx.dispatchCount - before).toBe(dispatches);
+      expect(got.dx).toBeNull();
+      const atol = 1e-5 * Math.sqrt(size / 4);
+      expect(await ctx.read(got.dgamma)).toBeAllClose(want.dgamma, { rtol: 1e-4, atol });
+      expect(await ctx.read(got.dbeta)).toBeAllClose(want.dbeta, { rtol: 1e-4, atol });
+    });
+  }
 });
 
 describe('batch statistics numerics (mean 1e4, std 1, 2^16 rows)', () => {
@@ -234,4 +239,97 @@ describe('non-finite batches', () => {
     expect(await ctx.read(moving2.mean)).toBeAllClose(mm, { rtol: 0, atol: 0 });
     expect((await ctx.read(moving2.flag))[0]).toBe(1);
   });
+});
+
+describe('small inputs: one dispatch of one workgroup (at most 4096 elements and 256 channels)', () => {
+  const SMALL: Case[] = [
+    { shape: [3, 5], axis: 1 }, // the seed model's batch
+    { shape: [1, 5], axis: 1 }, // one row: variance 0
+    { shape: [2, 3, 4, 4], axis: 1 }, // NCHW
+    { shape: [4, 7], axis: 1 }, // C not a multiple of 4
+    { shape: [16, 256], axis: 1 }, // exactly at the element limit, one channel per thread
+    { shape: [4096, 1], axis: 1 }, // C = 1: one thread loops over everything
+  ];
+
+  for (const c of SMALL) {
+    for (const correction of ['biased', 'unbiased'] as const) {
+      it(`train [${c.shape}] axis ${c.axis}, ${correction}: 1 dispatch, moving statistics updated in place`, async () => {
+        const r = await trainBoth(c, correction, data(c, c.shape.length * 17 + c.shape[0]));
+        expect(r.dispatches).toBe(1);
+        const tol = { rtol: 1e-5, atol: 1e-5 };
+        expect(r.mean).toBeAllClose(r.want.mean, tol);
+        expect(r.variance).toBeAllClose(r.want.variance, tol);
+        expect(r.invStd).toBeAllClose(r.want.invStd, { rtol: 1e-5, atol: 1e-4 });
+        expect(r.y).toBeAllClose(r.want.y, { rtol: 1e-5, atol: 1e-4 });
+        expect(r.mm).toBeAllClose(r.cpuMoving.mean, tol);
+        expect(r.mv).toBeAllClose(r.cpuMoving.variance, tol);
+        expect(r.flag[0]).toBe(0);
+      });
+    }
+
+    it(`grad [${c.shape}] axis ${c.axis}: 1 dispatch, with and without gamma`, async () => {
+      const C = c.shape[c.axis];
+      const params: BatchNormParams = { axis: c.axis, epsilon: 1e-3 };
+      const x = data(c, 21);
+      const dy = data(c, 22);
+      const gamma = rng(23).uniformF32(C, 0.5, 2);
+      const st = batchNormTrainCpu(x, c.shape, params, null, null, null);
+      const n = x.length / C;
+      const sums = { rtol: 1e-4, atol: 1e-5 * Math.sqrt(n) };
+      for (const g of [gamma, null]) {
+        const want = batchNormGradCpu(f64(dy), f64(x), c.shape, params, f64(st.mean), f64(st.invStd), g && f64(g));
+        const before = ctx.dispatchCount;
+        const got = batchNormGrad(ctx, { handle: upload(dy), shape: c.shape }, upload(x), params, upload(st.mean),
+          upload(st.invStd), g && upload(g));
+        expect(ctx.dispatchCount - before).toBe(1);
+        expect(await ctx.read(got.dbeta)).toBeAllClose(want.dbeta, sums);
+        expect(await ctx.read(got.dgamma)).toBeAllClose(want.dgamma, sums);
+        expect(await ctx.read(got.dx!)).toBeAllClose(want.dx!, { rtol: 1e-4, atol: 1e-4 });
+      }
+    });
+  }
+
+  it('train without gamma, beta or moving statistics: 1 dispatch, as the CPU twin', async () => {
+    const shape = [2, 3, 4, 4];
+    const params: BatchNormParams = { axis: 1, epsilon: 1e-3 };
+    const x = rng(31).normalF32(96, 0.5, 1.5);
+    const want = batchNormTrainCpu(f64(x), shape, params, null, null, null);
+    const before = ctx.dispatchCount;
+    const got = batchNormTrain(ctx, { handle: upload(x), shape }, params, null, null, null);
+    expect(ctx.dispatchCount - before).toBe(1);
+    expect(await ctx.read(got.y)).toBeAllClose(want.y, { rtol: 1e-5, atol: 1e-4 });
+    expect(await ctx.read(got.mean)).toBeAllClose(want.mean, { rtol: 1e-5, atol: 1e-5 });
+  });
+
+  it('a non-finite value in ONE channel leaves every moving statistic unchanged and sets the flag', async () => {
+    const shape = [3, 5];
+    const x = rng(32).normalF32(15);
+    const mm = Float32Array.of(0.1, 0.2, 0.3, 0.4, 0.5);
+    const mv = Float32Array.of(1, 2, 3, 4, 5);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      x[7] = bad; // channel 2 only
+      const moving = { mean: upload(mm), variance: upload(mv), momentum: 0.5, correction: 'unbiased' as const, flag: upload([0]) };
+      const before = ctx.dispatchCount;
+      batchNormTrain(ctx, { handle: upload(x), shape }, { axis: 1, epsilon: 1e-3 }, null, null, moving);
+      expect(ctx.dispatchCount - before).toBe(1);
+      expect(await ctx.read(moving.mean)).toBeAllClose(mm, { rtol: 0, atol: 0 });
+      expect(await ctx.read(moving.variance)).toBeAllClose(mv, { rtol: 0, atol: 0 });
+      expect((await ctx.read(moving.flag))[0]).toBe(1);
+    }
+  });
+
+  for (const c of [{ shape: [4097, 1], axis: 1 }, { shape: [2, 257], axis: 1 }, { shape: [4, 8, 30, 30], axis: 1 }]) {
+    it(`over the threshold ([${c.shape}]): the big path, 3 dispatches forward and backward`, async () => {
+      const r = await trainBoth(c, 'biased', data(c, 41));
+      expect(r.dispatches).toBe(3);
+      expect(r.y).toBeAllClose(r.want.y, { rtol: 1e-5, atol: 1e-4 });
+      const C = c.shape[c.axis];
+      const params: BatchNormParams = { axis: c.axis, epsilon: 1e-3 };
+      const hx = upload(data(c, 42));
+      const before = ctx.dispatchCount;
+      batchNormGrad(ctx, { handle: upload(data(c, 43)), shape: c.shape }, hx, params, upload(new Float32Array(C)),
+        upload(new Float32Array(C).fill(1)), null);
+      expect(ctx.dispatchCount - before).toBe(3);
+    });
+  }
 });

@@ -7,6 +7,10 @@
  *   batchNormInfer   1 dispatch:   apply with scale/shift from the given statistics
  *   batchNormGrad    3 dispatches: partial sums, finalize (dgamma, dbeta, dx coefficients), dx
  *
+ * Small inputs (`isSmall`: at most SMALL_ELEMS elements and WG channels) take ONE dispatch of
+ * one workgroup for training forward (`small_train`) and backward (`small_grad`): there the
+ * dispatch overhead (60-100 us on SwiftShader) dwarfs the work.
+ *
  * x is viewed as [outer, C, inner] around the channel axis (no transpose). `inner == 1`
  * (NHWC, [N, C]) uses the "rows" kernels, vec4 across channels when C % 4 == 0; `inner > 1`
  * (NCHW) uses the "planes" kernels, vec4 along the plane when inner % 4 == 0.
@@ -62,6 +66,24 @@ const FLAG_MOVING = 1;
 const FLAG_GAMMA = 2;
 const FLAG_BETA = 4;
 const FLAG_STAT_IS_VARIANCE = 8;
+const FLAG_DX = 16;
+
+/**
+ * Elements at most for the one-workgroup path: a thread loops over its channel's elements three
+ * times (sums, then y or dx), so with C = 1 that is 3 * 4096 serial loads, still far below the
+ * cost of the two dispatches it saves.
+ */
+const SMALL_ELEMS = 4096;
+/** Storage buffers `small_train` binds: x, y, mean, variance, invStd, moving x2, flag, gamma, beta. */
+const SMALL_TRAIN_BUFFERS = 10;
+
+/** Whether the one-workgroup kernels take this tensor: small, and one channel per thread at most. */
+function isSmall(layout: Layout): boolean {
+  return layout.count > 0 && layout.count * layout.channels <= SMALL_ELEMS && layout.channels <= WG;
+}
+
+/** The `Work` of the one-workgroup kernels (they loop over [outer, C, innerElems] themselves). */
+const SMALL_WORK: Work = { lanes: 1, steps: 0 };
 
 /** How a tensor maps onto the kernels' [outer, C, inner] view. */
 interface Layout {
@@ -162,7 +184,8 @@ function uniformParams(ctx: GpuContext, label: string, layout: Layout, work: Wor
 }
 
 /**
- * Training-mode forward (3 dispatches, no readback). Per channel over its n elements:
+ * Training-mode forward (3 dispatches, 1 for small inputs: see isSmall; no readback). Per channel
+ * over its n elements:
  *
  *     mean = sum(x) / n,  variance = sum((x - mean)^2) / n   (shifted sums, shift = first value)
  *     invStd = inverseSqrt(variance + eps),  y = fma(x, gamma * invStd, beta - mean * gamma * invStd)
@@ -177,6 +200,9 @@ export function batchNormTrain(
   moving: GpuMovingUpdate | null,
 ): GpuBatchNormTrainResult {
   const layout = layoutOf(x.shape, bnParams.axis);
+  if (isSmall(layout) && ctx.limits.maxStorageBuffersPerShaderStage >= SMALL_TRAIN_BUFFERS) {
+    return smallTrain(ctx, x, layout, bnParams, gamma, beta, moving);
+  }
   const C = layout.channels;
   const work = workFor(layout, REDUCE_ITEMS);
   const part = ctx.alloc(2 * work.lanes * C, 'batchnorm_stats_partials');
@@ -203,6 +229,31 @@ export function batchNormTrain(
   for (const h of placeholders) ctx.release(h);
 
   const y = apply(ctx, x, layout, mean, invStd, gamma, beta, bnParams.epsilon, false);
+  return { y, mean, variance, invStd };
+}
+
+/** `batchNormTrain` of a small tensor in one dispatch of one workgroup (`small_train`). */
+function smallTrain(
+  ctx: GpuContext, x: GpuTensor, layout: Layout, bnParams: BatchNormParams, gamma: GpuHandle | null,
+  beta: GpuHandle | null, moving: GpuMovingUpdate | null,
+): GpuBatchNormTrainResult {
+  const C = layout.channels;
+  const y = ctx.alloc(x.handle.size, 'batchnorm_y');
+  const mean = ctx.alloc(C, 'batchnorm_mean');
+  const variance = ctx.alloc(C, 'batchnorm_variance');
+  const invStd = ctx.alloc(C, 'batchnorm_inv_std');
+  const placeholders = moving ? [] : [1, 2, 3].map(() => ctx.alloc(1, 'batchnorm_no_moving'));
+  const targets = moving ? [moving.mean, moving.variance, moving.flag] : placeholders;
+  const u = uniformParams(ctx, 'batchnorm_small_train_params', layout, SMALL_WORK, {
+    epsilon: bnParams.epsilon,
+    momentum: moving?.momentum ?? 0,
+    correction: moving ? varianceCorrection(moving.correction, layout.count) : 1,
+    flags: (moving ? FLAG_MOVING : 0) | (gamma ? FLAG_GAMMA : 0) | (beta ? FLAG_BETA : 0),
+  });
+  // A missing gamma/beta binds x as a placeholder (read-only, never read: see flags).
+  ctx.dispatch('batchnorm_small_train', ctx.pipeline('batchnorm_stats', 'small_train'),
+    [u, x.handle, y, mean, variance, invStd, ...targets, gamma ?? x.handle, beta ?? x.handle], [1]);
+  for (const h of placeholders) ctx.release(h);
   return { y, mean, variance, invStd };
 }
 
@@ -235,7 +286,8 @@ function apply(
 }
 
 /**
- * Backward of `batchNormTrain` (3 dispatches), per channel with n elements and
+ * Backward of `batchNormTrain` (3 dispatches, 2 without dx, 1 for small inputs), per channel with
+ * n elements and
  * xhat = (x - mean) * invStd (SEMANTICS.md section 7):
  *
  *     dbeta = sum(dy),  dgamma = sum(dy * xhat)
@@ -248,6 +300,7 @@ export function batchNormGrad(
   gamma: GpuHandle | null, needDx = true,
 ): GpuBatchNormGradResult {
   const layout = layoutOf(dy.shape, bnParams.axis);
+  if (isSmall(layout)) return smallGrad(ctx, dy, x, layout, mean, invStd, gamma, needDx);
   const C = layout.channels;
   const kind = variant(layout);
   const work = workFor(layout, REDUCE_ITEMS);
@@ -275,4 +328,24 @@ export function batchNormGrad(
     [ud, dy.handle, x, mean, part, dx], grid(layout.width * applyWork.lanes, WG));
   ctx.release(part);
   return { dx, dgamma, dbeta };
+}
+
+/** `batchNormGrad` of a small tensor in one dispatch of one workgroup (`small_grad`). */
+function smallGrad(
+  ctx: GpuContext, dy: GpuTensor, x: GpuHandle, layout: Layout, mean: GpuHandle, invStd: GpuHandle,
+  gamma: GpuHandle | null, needDx: boolean,
+): GpuBatchNormGradResult {
+  const C = layout.channels;
+  const dgamma = ctx.alloc(C, 'batchnorm_dgamma');
+  const dbeta = ctx.alloc(C, 'batchnorm_dbeta');
+  const dx = needDx ? ctx.alloc(dy.handle.size, 'batchnorm_dx') : ctx.alloc(1, 'batchnorm_no_dx');
+  const u = uniformParams(ctx, 'batchnorm_small_grad_params', layout, SMALL_WORK, {
+    flags: (gamma ? FLAG_GAMMA : 0) | (needDx ? FLAG_DX : 0),
+  });
+  // A missing gamma binds invStd as a placeholder (read-only, never read: see flags).
+  ctx.dispatch('batchnorm_small_grad', ctx.pipeline('batchnorm_backward', 'small_grad'),
+    [u, dy.handle, x, mean, invStd, dx, gamma ?? invStd, dgamma, dbeta], [1]);
+  if (needDx) return { dx, dgamma, dbeta };
+  ctx.release(dx);
+  return { dx: null, dgamma, dbeta };
 }
