@@ -75,7 +75,8 @@ const FLAG_DX = 16;
  */
 const SMALL_ELEMS = 4096;
 /** Storage buffers `small_train` binds: x, y, mean, variance, invStd, moving x2, flag, gamma, beta. */
-const SMALL_TRAIN_BUFFERS = 10;
+/** Storage buffers the one-dispatch training forward binds; devices allowing fewer take 3 dispatches. */
+export const SMALL_TRAIN_BUFFERS = 10;
 
 /** Whether the one-workgroup kernels take this tensor: small, and one channel per thread at most. */
 function isSmall(layout: Layout): boolean {
