@@ -59,6 +59,13 @@ fn cursorStart(c: u32, lane: u32) -> Cursor {
   return Cursor(((m / p.inner) * p.channels + c) * p.inner + i, i);
 }
 
+/** The next item of a thread's walk: `stride` load units on, plus `jump` when it wraps past its plane. */
+fn cursorNext(cur: Cursor) -> Cursor {
+  let i = cur.i + p.stepInner;
+  let wrap = i >= p.inner;
+  return Cursor(select(cur.e + p.stride, cur.e + p.stride + p.jump, wrap), select(i, i - p.inner, wrap));
+}
+
 /** (scale, shift) of channel c. Unused gamma/beta bindings hold a placeholder buffer. */
 fn coefficients(c: u32) -> vec2<f32> {
   let s = stat[c];
@@ -122,11 +129,7 @@ fn apply_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     y4[e] = fma(x4[e], scale, shift);
-    cur.e += p.stride;
-    cur.i += p.stepInner;
-    let wrap = cur.i >= p.inner;
-    cur.i = select(cur.i, cur.i - p.inner, wrap);
-    cur.e = select(cur.e, cur.e + p.jump, wrap);
+    cur = cursorNext(cur);
   }
 }
 
@@ -142,10 +145,6 @@ fn apply_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     y[e] = fma(x[e], k.x, k.y);
-    cur.e += p.stride;
-    cur.i += p.stepInner;
-    let wrap = cur.i >= p.inner;
-    cur.i = select(cur.i, cur.i - p.inner, wrap);
-    cur.e = select(cur.e, cur.e + p.jump, wrap);
+    cur = cursorNext(cur);
   }
 }

@@ -72,6 +72,13 @@ fn cursorStart(c: u32, lane: u32) -> Cursor {
   return Cursor(((m / p.inner) * p.channels + c) * p.inner + i, i);
 }
 
+/** The next item of a thread's walk: `stride` load units on, plus `jump` when it wraps past its plane. */
+fn cursorNext(cur: Cursor) -> Cursor {
+  let i = cur.i + p.stepInner;
+  let wrap = i >= p.inner;
+  return Cursor(select(cur.e + p.stride, cur.e + p.stride + p.jump, wrap), select(i, i - p.inner, wrap));
+}
+
 fn mean4(g: u32) -> vec4<f32> {
   return vec4<f32>(mean[4u * g], mean[4u * g + 1u], mean[4u * g + 2u], mean[4u * g + 3u]);
 }
@@ -145,11 +152,7 @@ fn partial_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
     let d = dy4[e];
     s1 += d;
     s2 = fma(d, x4[e] - mu, s2);
-    cur.e += p.stride;
-    cur.i += p.stepInner;
-    let wrap = cur.i >= p.inner;
-    cur.i = select(cur.i, cur.i - p.inner, wrap);
-    cur.e = select(cur.e, cur.e + p.jump, wrap);
+    cur = cursorNext(cur);
   }
   part[3u * C + lane * C + c] = dot(s1, vec4<f32>(1.0));
   part[3u * C + (L + lane) * C + c] = dot(s2, vec4<f32>(1.0));
@@ -173,11 +176,7 @@ fn partial_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
     let d = dy[e];
     s1 += d;
     s2 = fma(d, x[e] - mu, s2);
-    cur.e += p.stride;
-    cur.i += p.stepInner;
-    let wrap = cur.i >= p.inner;
-    cur.i = select(cur.i, cur.i - p.inner, wrap);
-    cur.e = select(cur.e, cur.e + p.jump, wrap);
+    cur = cursorNext(cur);
   }
   part[3u * C + lane * C + c] = s1;
   part[3u * C + (L + lane) * C + c] = s2;
@@ -261,11 +260,7 @@ fn dx_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     dx4[e] = fma(a, dy4[e], fma(b, x4[e] - mu, c));
-    cur.e += p.stride;
-    cur.i += p.stepInner;
-    let wrap = cur.i >= p.inner;
-    cur.i = select(cur.i, cur.i - p.inner, wrap);
-    cur.e = select(cur.e, cur.e + p.jump, wrap);
+    cur = cursorNext(cur);
   }
 }
 
@@ -284,11 +279,7 @@ fn dx_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
     dx[e] = fma(a, dy[e], fma(b, x[e] - mu, c));
-    cur.e += p.stride;
-    cur.i += p.stepInner;
-    let wrap = cur.i >= p.inner;
-    cur.i = select(cur.i, cur.i - p.inner, wrap);
-    cur.e = select(cur.e, cur.e + p.jump, wrap);
+    cur = cursorNext(cur);
   }
 }
 

@@ -75,6 +75,13 @@ fn cursorStart(c: u32, lane: u32) -> Cursor {
   return Cursor(((m / p.inner) * p.channels + c) * p.inner + i, i);
 }
 
+/** The next item of a thread's walk: `stride` load units on, plus `jump` when it wraps past its plane. */
+fn cursorNext(cur: Cursor) -> Cursor {
+  let i = cur.i + p.stepInner;
+  let wrap = i >= p.inner;
+  return Cursor(select(cur.e + p.stride, cur.e + p.stride + p.jump, wrap), select(i, i - p.inner, wrap));
+}
+
 /** NaN and +-Inf by their exponent bits: immune to compilers that assume finite math. */
 fn isFinite(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
@@ -141,11 +148,7 @@ fn partial_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
     let d = x4[cur.e] - s;
     s1 += d;
     s2 = fma(d, d, s2);
-    cur.e += p.stride;
-    cur.i += p.stepInner;
-    let wrap = cur.i >= p.inner;
-    cur.i = select(cur.i, cur.i - p.inner, wrap);
-    cur.e = select(cur.e, cur.e + p.jump, wrap);
+    cur = cursorNext(cur);
   }
   part[lane * C + c] = dot(s1, vec4<f32>(1.0));
   part[(L + lane) * C + c] = dot(s2, vec4<f32>(1.0));
@@ -168,11 +171,7 @@ fn partial_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
     let d = x[cur.e] - s;
     s1 += d;
     s2 = fma(d, d, s2);
-    cur.e += p.stride;
-    cur.i += p.stepInner;
-    let wrap = cur.i >= p.inner;
-    cur.i = select(cur.i, cur.i - p.inner, wrap);
-    cur.e = select(cur.e, cur.e + p.jump, wrap);
+    cur = cursorNext(cur);
   }
   part[lane * C + c] = s1;
   part[(L + lane) * C + c] = s2;
