@@ -32,3 +32,5 @@ export type { Shape } from './core/shape.js';
 export type { TensorLike } from './ops/op.js';
 export type { LayerOptions } from './layers/layer.js';
 export type { ModelTopology, WeightSpec, BatchLogs, EpochLogs } from './models/index.js';
+export { loadLayersModel } from './models/index.js';
+export type { ModelSource, WeightsGroup, ModelJson, Quantization, TrainingConfig, LoadOptions, SaveOptions } from './models/index.js';

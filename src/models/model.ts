@@ -1,7 +1,7 @@
 /**
  * Functional models: a DAG of layers from `input()` to an output SymbolicTensor, run eagerly
  * in topological order. Training (`compile`/`fit`/`evaluate`/`trainOnBatch`) lives in
- * training.ts, `summary` in summary.ts, `save`/`loadModel` in serialize.ts.
+ * training.ts, `summary` in summary.ts, `save` in ../io/save.ts (loading in ../io/load.ts).
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { engine } from '../core/engine.js';
@@ -13,7 +13,8 @@ import { BatchNormalization } from '../layers/batchnorm.js';
 import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } from './training.js';
 import { compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
 import { summarize } from './summary.js';
-import { saveModel, type ModelArtifacts } from './serialize.js';
+import { saveModel } from '../io/save.js';
+import type { ModelArtifacts, SaveOptions } from '../io/artifacts.js';
 
 /** Options of `model()`: one input and one output (multi-input/output graphs are not supported yet). */
 export interface ModelOptions {
@@ -207,9 +208,14 @@ export class Model {
     return trainOnBatchModel(this, x, y);
   }
 
-  /** Topology (JSON), weight specs and the weights' float32 bytes; see `loadModel`. */
-  save(): Promise<ModelArtifacts> {
-    return saveModel(this);
+  /**
+   * The model in the TF.js layers format (topology, weight specs, float32 weight bytes, and the
+   * compile settings as `trainingConfig`), returned and, with a `destination`, written there:
+   * 'downloads://name', 'indexeddb://name', 'localstorage://name', 'http(s)://...' (POST), or in
+   * Node a folder path or 'file://' URL. See `loadLayersModel`.
+   */
+  save(destination?: string, options?: SaveOptions): Promise<ModelArtifacts> {
+    return saveModel(this, destination, options);
   }
 }
 

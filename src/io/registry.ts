@@ -1,0 +1,114 @@
+/**
+ * The layer classes the TF.js layers format can carry, one entry each: the Keras config keys and
+ * how each maps to the wgnn constructor option (config.ts), and the constructor. Adding a class
+ * is one entry here; `readConfig` rejects any key an entry does not list.
+ */
+import { ValueError } from '../core/errors.js';
+import type { Layer } from '../layers/layer.js';
+import { BatchNormalization, type BatchNormalizationOptions } from '../layers/batchnorm.js';
+import { Activation, Dense, Dropout, type ActivationOptions, type DenseOptions, type DropoutOptions } from '../layers/core.js';
+import {
+  BASE_RULES, extension, init, nullOnly, plain, readConfig, writeConfig, type Json, type Kept, type KeyRule,
+} from './config.js';
+
+export interface LayerEntry {
+  /** Every Keras config key of the class (besides the input-shape keys the topology reader takes). */
+  readonly rules: Readonly<Record<string, KeyRule>>;
+  readonly create: (options: Json) => Layer;
+}
+
+const DENSE: LayerEntry = {
+  rules: {
+    ...BASE_RULES, units: plain('units'), activation: plain('activation', true), use_bias: plain('useBias', true),
+    kernel_initializer: init('kernelInitializer'), bias_initializer: init('biasInitializer'),
+    kernel_regularizer: nullOnly, bias_regularizer: nullOnly, activity_regularizer: nullOnly,
+    kernel_constraint: nullOnly, bias_constraint: nullOnly,
+  },
+  create: (o) => new Dense(o as unknown as DenseOptions),
+};
+
+const BATCH_NORM: LayerEntry = {
+  rules: {
+    ...BASE_RULES, axis: plain('axis', true), momentum: plain('momentum', true), epsilon: plain('epsilon', true),
+    center: plain('center', true), scale: plain('scale', true),
+    beta_initializer: init('betaInitializer'), gamma_initializer: init('gammaInitializer'),
+    moving_mean_initializer: init('movingMeanInitializer'), moving_variance_initializer: init('movingVarianceInitializer'),
+    beta_regularizer: nullOnly, gamma_regularizer: nullOnly, beta_constraint: nullOnly, gamma_constraint: nullOnly,
+    // Keras 3: one replica only.
+    synchronized: { kind: 'fixed', value: false, alsoNull: true },
+    moving_variance_correction: extension('movingVarianceCorrection', 'biased'),
+  },
+  create: (o) => new BatchNormalization(bnAxis(o) as BatchNormalizationOptions),
+};
+
+/** Keras 2 saves `axis` as a one-element list ([3]); wgnn takes the integer. */
+function bnAxis(o: Json): Json {
+  const a = o.axis;
+  if (Array.isArray(a) && a.length === 1) return { ...o, axis: a[0] };
+  return o;
+}
+
+const ACTIVATION: LayerEntry = {
+  rules: { ...BASE_RULES, activation: plain('activation') },
+  create: (o) => new Activation(o as unknown as ActivationOptions),
+};
+
+const DROPOUT: LayerEntry = {
+  rules: { ...BASE_RULES, rate: plain('rate'), noise_shape: nullOnly, seed: plain('seed', true) },
+  create: (o) => new Dropout(o as unknown as DropoutOptions),
+};
+
+const REGISTRY = new Map<string, LayerEntry>([
+  ['Dense', DENSE],
+  ['BatchNormalization', BATCH_NORM],
+  ['Activation', ACTIVATION],
+  ['Dropout', DROPOUT],
+]);
+
+/** Registers a layer class (other modules add theirs at the end of this list of calls). */
+export function registerLayer(className: string, entry: LayerEntry): void {
+  REGISTRY.set(className, entry);
+}
+
+/** Initializer configs of loaded layers that wgnn has no kind for; `save` writes them back. */
+const KEPT = new WeakMap<Layer, Kept>();
+
+/** The supported class names, for error messages. */
+export function supportedClasses(): string[] {
+  return [...REGISTRY.keys(), 'InputLayer', 'Sequential', 'Model', 'Functional'];
+}
+
+/** Builds a layer from its Keras class name and config; errors name `label`, the key and the value. */
+export function layerFromConfig(className: string, config: Json, where: string): Layer {
+  const entry = REGISTRY.get(className);
+  if (!entry) throw new ValueError(`${where}: unknown layer class '${className}' (supported: ${supportedClasses().join(', ')})`);
+  const label = `${where}: ${className} '${String(config.name)}'`;
+  const kept: Kept = new Map();
+  const options = readConfig(label, config, entry.rules, kept);
+  let layer: Layer;
+  try {
+    layer = entry.create(options);
+  } catch (e) {
+    throw new ValueError(`${where}: ${(e as Error).message}`);
+  }
+  if (kept.size > 0) KEPT.set(layer, kept);
+  return layer;
+}
+
+/** The Keras config of a layer (without input-shape keys). */
+export function layerToConfig(layer: Layer, where: string): Json {
+  const entry = REGISTRY.get(layer.className);
+  if (!entry) throw new ValueError(`${where}: layer ${layer.label} has no TF.js layers form (supported: ${supportedClasses().join(', ')})`);
+  return writeConfig(layer.getConfig(), entry.rules, KEPT.get(layer));
+}
+
+/** Builds a layer from wgnn's own (camelCase) options, as 0.1 artifacts store them. */
+export function layerFromOptions(className: string, options: Json, where: string): Layer {
+  const entry = REGISTRY.get(className);
+  if (!entry) throw new ValueError(`${where}: unknown layer class '${className}' (supported: ${supportedClasses().join(', ')})`);
+  try {
+    return entry.create(options);
+  } catch (e) {
+    throw new ValueError(`${where}: ${(e as Error).message}`);
+  }
+}
