@@ -25,6 +25,7 @@ export type Kept = Map<string, unknown>;
  *   plain        the same value under `camel` (the layer constructor validates it)
  *   initializer  a Keras initializer object; wgnn's own kinds map, others are kept for saving
  *                (the weights come from the file, so only the record matters)
+ *   regularizer  Keras L1L2 / L1 / L2 as wgnn's { l1, l2 } (a training-loss term), or null
  *   nullOnly     must be null (constraints, regularizers wgnn does not apply)
  *   fixed        must equal `value` (data formats, dtypes wgnn has one of)
  *   enum         a Keras string mapped through `values` (Keras -> wgnn)
@@ -32,6 +33,7 @@ export type Kept = Map<string, unknown>;
 export type KeyRule =
   | { readonly kind: 'plain'; readonly camel: string; readonly optional?: boolean; readonly omitIf?: unknown }
   | { readonly kind: 'initializer'; readonly camel: string }
+  | { readonly kind: 'regularizer'; readonly camel: string }
   | { readonly kind: 'nullOnly' }
   | { readonly kind: 'fixed'; readonly value: unknown; readonly alsoNull?: boolean }
   | { readonly kind: 'enum'; readonly camel: string; readonly values: Readonly<Record<string, unknown>> };
@@ -40,6 +42,18 @@ export const plain = (camel: string, optional = false): KeyRule => ({ kind: 'pla
 /** A wgnn extension key: written only when it differs from `omitIf` (Keras and TF.js do not know it). */
 export const extension = (camel: string, omitIf: unknown): KeyRule => ({ kind: 'plain', camel, optional: true, omitIf });
 export const init = (camel: string): KeyRule => ({ kind: 'initializer', camel });
+export const regularizer = (camel: string): KeyRule => ({ kind: 'regularizer', camel });
+
+/** Keras `{ class_name: 'L1L2' | 'L1' | 'L2', config: { l1?, l2? } }` as `{ l1, l2 }`, or null if it is not one. */
+function regularizerFromKeras(v: unknown): { l1: number; l2: number } | null {
+  const c = classAndConfig(v);
+  if (!c || !['L1L2', 'L1', 'L2', 'l1_l2', 'l1', 'l2'].includes(c.cls)) return null;
+  if (Object.keys(c.cfg).some((k) => k !== 'l1' && k !== 'l2')) return null;
+  const num = (x: unknown): number | null => (x === undefined ? 0 : typeof x === 'number' ? x : null);
+  const l1 = num(c.cfg.l1);
+  const l2 = num(c.cfg.l2);
+  return l1 === null || l2 === null ? null : { l1, l2 };
+}
 export const nullOnly: KeyRule = { kind: 'nullOnly' };
 export const fixed = (value: unknown, alsoNull = false): KeyRule => ({ kind: 'fixed', value, alsoNull });
 export const enumOf = (camel: string, values: Record<string, unknown>): KeyRule => ({ kind: 'enum', camel, values });
@@ -126,6 +140,13 @@ export function readConfig(label: string, cfg: Json, rules: Readonly<Record<stri
         else throw keyError(label, key, value, 'not an initializer ({ class_name, config })');
         break;
       }
+      case 'regularizer': {
+        if (value === null || value === undefined) break;
+        const r = regularizerFromKeras(value);
+        if (!r) throw keyError(label, key, value, "wgnn supports L1L2 / L1 / L2 ({ class_name, config: { l1, l2 } }) or null");
+        out[rule.camel] = r;
+        break;
+      }
       case 'nullOnly':
         if (value !== null && value !== undefined) throw keyError(label, key, value, 'not supported by wgnn (only null)');
         break;
@@ -163,6 +184,11 @@ export function writeConfig(options: Json, rules: Readonly<Record<string, KeyRul
         const k = kept?.get(key);
         if (k !== undefined) out[key] = k;
         else if (options[rule.camel] !== undefined) out[key] = initializerToKeras(options[rule.camel] as InitializerConfig);
+        break;
+      }
+      case 'regularizer': {
+        const r = options[rule.camel] as { l1: number; l2: number } | undefined;
+        out[key] = r ? { class_name: 'L1L2', config: { l1: r.l1, l2: r.l2 } } : null;
         break;
       }
       case 'nullOnly':

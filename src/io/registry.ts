@@ -8,7 +8,7 @@ import type { Layer } from '../layers/layer.js';
 import { BatchNormalization, type BatchNormalizationOptions } from '../layers/batchnorm.js';
 import { Activation, Dense, Dropout, type ActivationOptions, type DenseOptions, type DropoutOptions } from '../layers/core.js';
 import {
-  BASE_RULES, extension, init, nullOnly, plain, readConfig, writeConfig, type Json, type Kept, type KeyRule,
+  BASE_RULES, extension, init, nullOnly, plain, readConfig, regularizer, writeConfig, type Json, type Kept, type KeyRule,
 } from './config.js';
 
 export interface LayerEntry {
@@ -21,7 +21,7 @@ const DENSE: LayerEntry = {
   rules: {
     ...BASE_RULES, units: plain('units'), activation: plain('activation', true), use_bias: plain('useBias', true),
     kernel_initializer: init('kernelInitializer'), bias_initializer: init('biasInitializer'),
-    kernel_regularizer: nullOnly, bias_regularizer: nullOnly, activity_regularizer: nullOnly,
+    kernel_regularizer: regularizer('kernelRegularizer'), bias_regularizer: regularizer('biasRegularizer'), activity_regularizer: nullOnly,
     kernel_constraint: nullOnly, bias_constraint: nullOnly,
   },
   create: (o) => new Dense(o as unknown as DenseOptions),

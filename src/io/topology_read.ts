@@ -112,8 +112,28 @@ export interface Built {
 /** Builds a model from a validated-JSON topology. Layers are created here; weights by the first apply. */
 export function buildModel(topology: unknown, where: string, made: Layer[]): Model {
   const { className, config } = modelConfigOf(topology, where);
+  checkModelKeys(className, config, where);
   const name = config.name === undefined ? undefined : checkName(config.name, 'model name', where);
-  return className === 'Sequential' ? buildSequential(config, name, where, made) : buildFunctional(config, name, where, made);
+  const model = className === 'Sequential' ? buildSequential(config, name, where, made) : buildFunctional(config, name, where, made);
+  // Keras 3 writes the model's own `trainable`; false freezes every layer.
+  if (config.trainable === false) for (const l of model.layers) l.trainable = false;
+  return model;
+}
+
+const MODEL_KEYS: Record<string, string[]> = {
+  Sequential: ['name', 'layers', 'trainable', 'dtype', 'build_input_shape'],
+  Functional: ['name', 'layers', 'input_layers', 'output_layers', 'trainable', 'dtype'],
+};
+
+/** Model-level config keys: each known one is honoured, any other is an error. */
+function checkModelKeys(className: string, config: Json, where: string): void {
+  const allowed = MODEL_KEYS[className === 'Sequential' ? 'Sequential' : 'Functional'];
+  for (const [k, v] of Object.entries(config)) {
+    if (!allowed.includes(k)) throw new ValueError(`${where}: ${className} config key '${k}' = ${show(v)} is not supported`);
+  }
+  if (config.trainable !== undefined && typeof config.trainable !== 'boolean') throw new ValueError(`${where}: ${className} trainable must be a boolean, got ${show(config.trainable)}`);
+  const dtype = isObject(config.dtype) && isObject(config.dtype.config) ? config.dtype.config.name : config.dtype;
+  if (dtype !== undefined && dtype !== null && dtype !== 'float32') throw new ValueError(`${where}: ${className} dtype ${show(config.dtype)} is not supported (float32)`);
 }
 
 function buildSequential(config: Json, name: string | undefined, where: string, made: Layer[]): Model {
@@ -133,6 +153,7 @@ function buildSequential(config: Json, name: string | undefined, where: string, 
     made.push(layer);
     layers.push(layer);
   });
+  if (shape === null && config.build_input_shape !== undefined) shape = takeInputShape({ batch_input_shape: config.build_input_shape }, where).shape;
   if (shape === null) throw new ValueError(`${where}: the Sequential has no input shape (batch_input_shape on its first layer or an InputLayer)`);
   const seq = new Sequential({ layers, ...(name ? { name } : {}) });
   seq.build(shape);

@@ -144,7 +144,8 @@ function trainStep(model: Model, c: Compiled, xb: Tensor, yb: Tensor, flag: Tens
   const { value, grads } = withStepContext(ctx, () => variableGrads(() => {
     const yPred = model.execute(xb, true);
     if (c.accuracy) correct = keep(mean(accuracy(c.accuracy, yb, yPred)));
-    return reducedLoss(c.loss, yb, yPred);
+    // Weight regularizers (Keras model.losses), frozen weights excluded.
+    return model.layers.flatMap((l) => l.regularizationLosses()).reduce((a, p) => add(a, p), reducedLoss(c.loss, yb, yPred));
   }, vars, epoch?.one));
   const b = engine.backend;
   const pairs = vars.map((v) => ({ variable: v, grad: grads[v.name] }));

@@ -44,7 +44,8 @@ function quantize(name: string, shape: number[], v: Float32Array, kind: Kind): {
   let lo = Math.min(...v), hi = Math.max(...v);
   if (hi === lo) hi = lo + 1;
   const scale = (hi - lo) / levels;
-  const q = (kind === 'uint8' ? Uint8Array : Uint16Array).from(v, (x) => Math.round((x - lo) / scale));
+  const levelsOf = Array.from(v, (x) => Math.round((x - lo) / scale));
+  const q = kind === 'uint8' ? Uint8Array.from(levelsOf) : Uint16Array.from(levelsOf);
   return { spec: { name, shape, dtype: 'float32', quantization: { dtype: kind, scale, min: lo } }, bytes: new Uint8Array(q.buffer) };
 }
 
