@@ -35,7 +35,7 @@ export type KeyRule =
   | { readonly kind: 'initializer'; readonly camel: string }
   | { readonly kind: 'regularizer'; readonly camel: string }
   | { readonly kind: 'nullOnly' }
-  | { readonly kind: 'fixed'; readonly value: unknown; readonly alsoNull?: boolean }
+  | { readonly kind: 'fixed'; readonly value: unknown; readonly alsoNull?: boolean; readonly write?: boolean }
   | { readonly kind: 'enum'; readonly camel: string; readonly values: Readonly<Record<string, unknown>> };
 
 export const plain = (camel: string, optional = false): KeyRule => ({ kind: 'plain', camel, optional });
@@ -56,6 +56,8 @@ function regularizerFromKeras(v: unknown): { l1: number; l2: number } | null {
 }
 export const nullOnly: KeyRule = { kind: 'nullOnly' };
 export const fixed = (value: unknown, alsoNull = false): KeyRule => ({ kind: 'fixed', value, alsoNull });
+/** A Keras 3 key with one supported value, read but not written (older readers reject it). */
+export const readOnly = (value: unknown): KeyRule => ({ kind: 'fixed', value, alsoNull: true, write: false });
 export const enumOf = (camel: string, values: Record<string, unknown>): KeyRule => ({ kind: 'enum', camel, values });
 
 /** Keys every layer has: name, trainable, dtype (a string or a Keras 3 DTypePolicy). */
@@ -195,7 +197,7 @@ export function writeConfig(options: Json, rules: Readonly<Record<string, KeyRul
         out[key] = null;
         break;
       case 'fixed':
-        out[key] = rule.value;
+        if (rule.write !== false) out[key] = rule.value;
         break;
       case 'enum': {
         const hit = Object.entries(rule.values).find(([, v]) => v === options[rule.camel]);

@@ -8,7 +8,7 @@ import type { Layer } from '../layers/layer.js';
 import { BatchNormalization, type BatchNormalizationOptions } from '../layers/batchnorm.js';
 import { Activation, Dense, Dropout, type ActivationOptions, type DenseOptions, type DropoutOptions } from '../layers/core.js';
 import {
-  BASE_RULES, extension, init, nullOnly, plain, readConfig, regularizer, writeConfig, type Json, type Kept, type KeyRule,
+  BASE_RULES, extension, init, nullOnly, plain, readConfig, readOnly, regularizer, writeConfig, type Json, type Kept, type KeyRule,
 } from './config.js';
 
 export interface LayerEntry {
@@ -35,7 +35,7 @@ const BATCH_NORM: LayerEntry = {
     moving_mean_initializer: init('movingMeanInitializer'), moving_variance_initializer: init('movingVarianceInitializer'),
     beta_regularizer: nullOnly, gamma_regularizer: nullOnly, beta_constraint: nullOnly, gamma_constraint: nullOnly,
     // Keras 3: one replica only.
-    synchronized: { kind: 'fixed', value: false, alsoNull: true },
+    synchronized: readOnly(false),
     moving_variance_correction: extension('movingVarianceCorrection', 'biased'),
   },
   create: (o) => new BatchNormalization(bnAxis(o) as BatchNormalizationOptions),
