@@ -38,9 +38,9 @@ export class Sequential extends Model {
     if (!(layer instanceof Layer)) throw new ValueError(`Sequential '${this.name}': add() expects a layer`);
     if (layer === this) throw new ValueError(`Sequential '${this.name}': cannot add a model to itself (the graph would have a cycle)`);
     if (this.#end) {
-      const next = layer.apply(this.#end);
+      // The graph is validated (duplicate names) before the stack changes.
+      this.#setEnd(layer.apply(this.#end));
       this.#stack.push(layer);
-      this.#setEnd(next);
       return;
     }
     this.#stack.push(layer);

@@ -182,6 +182,43 @@ describe('nested models', () => {
   });
 });
 
+describe('models with several outputs as layers', () => {
+  it('apply on a several-output model points to applyOutputs; nested symbolically, it gives one tensor per output', async () => {
+    const m = twoTower();
+    const [xa, xb] = [wg.tensor(XA), wg.tensor(XB)];
+    expect(() => m.apply([xa, xb])).toThrow(/has 2 outputs: use applyOutputs/);
+    const eager = m.applyOutputs([xa, xb]);
+    const p = m.predict([xa, xb]) as wg.Tensor[];
+    for (let k = 0; k < 2; k++) expect(Array.from(await eager[k].data())).toEqual(Array.from(await p[k].data()));
+    const [a, b] = [wg.input({ shape: [3] }), wg.input({ shape: [3] })];
+    const [o1, o2] = m.applyOutputs([a, b]);
+    expect([o1.shape, o2.shape]).toEqual([[null, 1], [null, 2]]);
+    const outer = wg.model({ inputs: [a, b], outputs: wg.layers.concatenate().apply([o1, o2]) });
+    const y = outer.predict([xa, xb]) as wg.Tensor;
+    expect(Array.from(await y.data())).toEqual(Array.from(await wg.concat(p, 1).data()));
+    expect(() => m.applyOutputs([a])).toThrow(/called on 1 input\(s\) of shapes \[-1,3\] but the model takes \[-1,3\], \[-1,3\]/);
+  });
+
+  it('loads version-1 artifacts (wgnn 0.1.0) unchanged', async () => {
+    const kernel = [0.5, -1, 2, 0.25, 1.5, -0.75];
+    const bias = [0.1, -0.2];
+    const art: wg.ModelArtifacts = {
+      modelTopology: {
+        format: 'wgnn-layers-model', version: 1, className: 'Model', name: 'v1model',
+        input: { name: 'v1in', shape: [3] },
+        nodes: [{ className: 'Dense', config: { name: 'v1dense', units: 2 }, input: 'v1in', name: 'v1dense#0' }],
+        output: 'v1dense#0',
+      },
+      weightSpecs: [{ name: 'v1dense/kernel', shape: [3, 2], dtype: 'float32' }, { name: 'v1dense/bias', shape: [2], dtype: 'float32' }],
+      weightData: new Float32Array([...kernel, ...bias]).buffer,
+    };
+    const m = await wg.loadModel(art);
+    const y = await m.predict(wg.tensor([[1, 2, 3]])).data();
+    // Hand computation: [1,2,3] @ [[0.5,-1],[2,0.25],[1.5,-0.75]] + bias.
+    expect(y).toBeAllClose([0.5 + 4 + 4.5 + 0.1, -1 + 0.5 - 2.25 - 0.2]);
+  });
+});
+
 describe('Sequential built at construction (issue 11)', () => {
   it('getWeights returns the real weights before any call; setWeights copies a model', async () => {
     const mk = () => wg.sequential({ layers: [wg.layers.dense({ units: 3, inputShape: [2] }), wg.layers.dense({ units: 1 })] });
