@@ -111,7 +111,9 @@ interface WeightSlot {
 
 /**
  * Base of every layer. Subclasses validate their config in the constructor, create their
- * weights in `build(inputShape)` with `addWeight`, and compute in `call`.
+ * weights in `build(inputShape)` with `addWeight`, and compute in `call` (one input tensor).
+ * Layers with several inputs (merge layers, models) override `applySymbolic` and `callNode`,
+ * which take one tensor per input and return one per output (see MergeLayer in merge.ts).
  */
 export abstract class Layer {
   readonly name: string;

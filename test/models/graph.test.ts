@@ -78,6 +78,21 @@ describe('multi-input / multi-output functional model with a shared layer (vs TF
     expect([ev.loss, ev.out_a_loss, ev.out_b_loss]).toBeAllClose(tfv.slice(1), { rtol: 1e-5 });
   });
 
+  it('fit, evaluate, trainOnBatch and predict on arrays leak no tensors (nested model, validationSplit)', async () => {
+    const m = twoTower();
+    const j = [wg.input({ shape: [3] }), wg.input({ shape: [3] })];
+    const outer = wg.model({ inputs: j, outputs: m.applyOutputs(j) });
+    outer.compile({ optimizer: wg.optimizers.adam(), loss: 'meanSquaredError', metrics: ['accuracy'] });
+    const data = [[wg.tensor(XA), wg.tensor(XB)], [wg.tensor(Y1), wg.tensor(Y2)]] as const;
+    await outer.fit(data[0], data[1], { batchSize: 3, epochs: 1, validationSplit: 0.3 });
+    const base = wg.memory().numTensors;
+    await outer.fit(data[0], data[1], { batchSize: 3, epochs: 2, validationSplit: 0.3, callbacks: { onBatchEnd: () => {} } });
+    await outer.evaluate(data[0], data[1], { batchSize: 4 });
+    await outer.trainOnBatch(data[0], data[1]);
+    wg.dispose(outer.predict(data[0], { batchSize: 4 }) as wg.Tensor[]);
+    expect(wg.memory().numTensors).toBe(base);
+  });
+
   it('loss as an object keyed by output name equals the array form; accuracy logs per output', async () => {
     const run = async (loss: wg.CompileOptions['loss']) => {
       const m = twoTower();
