@@ -145,6 +145,24 @@ describe('graph errors', () => {
       .toThrow(/two layers are named 'd2'/);
   });
 
+  it('fit: a nested layer and an outer layer with the same name train exactly as with distinct names', async () => {
+    const build = (innerName: string, outerName: string) => {
+      const i = wg.input({ shape: [3] });
+      const inner = wg.model({ inputs: i, outputs: wg.layers.dense({ units: 3, name: innerName, kernelInitializer: { name: 'glorotUniform', seed: 21 } }).apply(i) });
+      const j = wg.input({ shape: [3] });
+      const y = wg.layers.dense({ units: 1, name: outerName, kernelInitializer: { name: 'glorotUniform', seed: 22 } }).apply(inner.apply(j));
+      const m = wg.model({ inputs: j, outputs: y });
+      m.compile({ optimizer: wg.optimizers.adam({ learningRate: 0.05 }), loss: 'meanSquaredError' });
+      return m;
+    };
+    const same = build('twin', 'twin');
+    const distinct = build('twin_a', 'twin_b');
+    expect(same.weights.map((w) => w.name)).toEqual(['twin/kernel', 'twin/bias', 'twin/kernel', 'twin/bias']);
+    await same.fit(wg.tensor(XA), wg.tensor(Y1), { batchSize: 4, epochs: 2, shuffle: false });
+    await distinct.fit(wg.tensor(XA), wg.tensor(Y1), { batchSize: 4, epochs: 2, shuffle: false });
+    for (let k = 0; k < 4; k++) expect(Array.from(await same.weights[k].data())).toEqual(Array.from(await distinct.weights[k].data()));
+  });
+
   it('variableGrads keys gradients by Variable identity: two variables with one name never mix', async () => {
     const v1 = wg.variable(wg.tensor([1, 2]), { name: 'dup/kernel' });
     const v2 = wg.variable(wg.tensor([3, 4]), { name: 'dup/kernel' });
