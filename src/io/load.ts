@@ -20,6 +20,7 @@ import { buildModel } from './topology_read.js';
 import { applyTrainingConfig } from './training_config.js';
 import { checkByteLength, checkNoProtoKeys, checkSpecs } from './validate.js';
 import { decodeWeights, type NamedWeight } from './weights.js';
+import { bindingKeys, savedNames, scopedWeights } from './weight_names.js';
 
 /** Where a model comes from: a URL / path / file:// URL / indexeddb:// / localstorage://, `File`s, artifacts, or `{ load }`. */
 export type ModelSource =
@@ -81,19 +82,19 @@ export function buildAndBind(build: (made: Layer[]) => Model, weights: readonly 
   }
 }
 
-/** Matches file weights to the model's variables by name (a leading `<model name>/` is tolerated). */
+/** Matches file weights to the model's variables by name (see weight_names.ts for the spellings accepted). */
 function bindWeights(model: Model, weights: readonly NamedWeight[], where: string): void {
-  const vars = model.weights;
-  const byName = new Map(vars.map((v) => [v.name, v]));
-  const prefix = `${model.name}/`;
+  const scoped = scopedWeights(model);
+  const byName = bindingKeys(scoped);
   const bound = new Map<Variable, NamedWeight>();
   const unexpected: string[] = [];
   for (const w of weights) {
-    const v = byName.get(w.name) ?? (w.name.startsWith(prefix) ? byName.get(w.name.slice(prefix.length)) : undefined);
+    const v = byName.get(w.name);
     if (!v || bound.has(v)) unexpected.push(w.name);
     else bound.set(v, w);
   }
-  const missing = vars.filter((v) => !bound.has(v)).map((v) => v.name);
+  const names = savedNames(scoped);
+  const missing = scoped.flatMap((s, i) => (bound.has(s.variable) ? [] : [names[i]]));
   if (missing.length > 0 || unexpected.length > 0) {
     throw new ValueError(`${where}: the weights do not match the model: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
   }

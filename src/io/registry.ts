@@ -7,6 +7,7 @@ import { ValueError } from '../core/errors.js';
 import type { Layer } from '../layers/layer.js';
 import { BatchNormalization, type BatchNormalizationOptions } from '../layers/batchnorm.js';
 import { Activation, Dense, Dropout, type ActivationOptions, type DenseOptions, type DropoutOptions } from '../layers/core.js';
+import { Add, Average, Concatenate, Multiply, Subtract, type ConcatenateOptions } from '../layers/merge.js';
 import {
   BASE_RULES, extension, init, nullOnly, plain, readConfig, readOnly, regularizer, writeConfig, type Json, type Kept, type KeyRule,
 } from './config.js';
@@ -58,11 +59,19 @@ const DROPOUT: LayerEntry = {
   create: (o) => new Dropout(o as unknown as DropoutOptions),
 };
 
+/** A merge layer with only the base keys. */
+const merge = (create: (o: Json) => Layer): LayerEntry => ({ rules: BASE_RULES, create });
+
 const REGISTRY = new Map<string, LayerEntry>([
   ['Dense', DENSE],
   ['BatchNormalization', BATCH_NORM],
   ['Activation', ACTIVATION],
   ['Dropout', DROPOUT],
+  ['Add', merge((o) => new Add(o))],
+  ['Subtract', merge((o) => new Subtract(o))],
+  ['Multiply', merge((o) => new Multiply(o))],
+  ['Average', merge((o) => new Average(o))],
+  ['Concatenate', { rules: { ...BASE_RULES, axis: plain('axis', true) }, create: (o) => new Concatenate(o as ConcatenateOptions) }],
 ]);
 
 /** Registers a layer class (other modules add theirs at the end of this list of calls). */

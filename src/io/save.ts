@@ -13,15 +13,17 @@ import { isNode, saveToFolder } from './node_files.js';
 import { writeTopology } from './topology_write.js';
 import { trainingConfigOf } from './training_config.js';
 import { encodeWeights } from './weights.js';
+import { savedNames, scopedWeights } from './weight_names.js';
 
 export const GENERATED_BY = 'wgnn 0.2.0';
 
 /** The artifacts of `model` (weights read back from the device). */
 export async function modelArtifacts(model: Model, where: string): Promise<ModelArtifacts> {
   const topology = writeTopology(model, where);
-  const ws = model.weights;
-  const values = await Promise.all(ws.map((w) => w.data()));
-  const { specs, data } = encodeWeights(ws.map((w, i) => ({ name: w.name, shape: w.shape, values: values[i] })));
+  const scoped = scopedWeights(model);
+  const names = savedNames(scoped);
+  const values = await Promise.all(scoped.map((s) => s.variable.data()));
+  const { specs, data } = encodeWeights(scoped.map((s, i) => ({ name: names[i], shape: s.variable.shape, values: values[i] })));
   const tc = trainingConfigOf(model);
   return {
     modelTopology: topology, weightSpecs: specs, weightData: data, format: FORMAT, generatedBy: GENERATED_BY, convertedBy: null,

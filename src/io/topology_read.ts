@@ -112,12 +112,26 @@ export interface Built {
 /** Builds a model from a validated-JSON topology. Layers are created here; weights by the first apply. */
 export function buildModel(topology: unknown, where: string, made: Layer[]): Model {
   const { className, config } = modelConfigOf(topology, where);
+  return buildEntry(className, config, where, made);
+}
+
+/** A model (top-level or nested) from its class name and config. */
+function buildEntry(className: string, config: Json, where: string, made: Layer[]): Model {
   checkModelKeys(className, config, where);
+  if (!Array.isArray(config.layers)) throw new ValueError(`${where}: ${className} config needs a layers array, got ${show(config.layers)}`);
   const name = config.name === undefined ? undefined : checkName(config.name, 'model name', where);
   const model = className === 'Sequential' ? buildSequential(config, name, where, made) : buildFunctional(config, name, where, made);
   // Keras 3 writes the model's own `trainable`; false freezes every layer.
-  if (config.trainable === false) for (const l of model.layers) l.trainable = false;
+  if (config.trainable === false) model.trainable = false;
   return model;
+}
+
+/** A layer of a model: a registered class, or a nested model. */
+function makeLayer(spec: LayerSpec, config: Json, where: string, made: Layer[]): Layer {
+  if (MODEL_CLASSES.includes(spec.className)) return buildEntry(spec.className, spec.config, where, made);
+  const layer = layerFromConfig(spec.className, config, where);
+  made.push(layer);
+  return layer;
 }
 
 const MODEL_KEYS: Record<string, string[]> = {
@@ -147,10 +161,11 @@ function buildSequential(config: Json, name: string | undefined, where: string, 
       shape = inputLayerShape(s, where);
       return;
     }
-    const { rest, shape: sh } = takeInputShape(s.config, `${where}: ${s.className} '${s.name}'`);
+    const nested = MODEL_CLASSES.includes(s.className);
+    const { rest, shape: sh } = nested ? { rest: s.config, shape: null } : takeInputShape(s.config, `${where}: ${s.className} '${s.name}'`);
     if (sh && layers.length === 0 && shape === null) shape = sh;
-    const layer = layerFromConfig(s.className, rest, where);
-    made.push(layer);
+    const layer = makeLayer(s, rest, where, made);
+    if (nested && layers.length === 0 && shape === null) shape = ((layer as Model).input.shape.slice(1) as number[]);
     layers.push(layer);
   });
   if (shape === null && config.build_input_shape !== undefined) shape = takeInputShape({ batch_input_shape: config.build_input_shape }, where).shape;
@@ -180,42 +195,40 @@ function buildFunctional(config: Json, name: string | undefined, where: string, 
   checkUnique(specs, where);
   const byName = new Map(specs.map((s) => [s.name, s]));
   const layerOf = new Map<string, Layer>();
-  const outputs = new Map<string, SymbolicTensor>();
-  const inputs = parseIo(config.input_layers, 'input_layers', where);
-  const outs = parseIo(config.output_layers, 'output_layers', where);
+  const outputs = new Map<string, SymbolicTensor[]>();
   const visiting = new Set<string>();
-  const resolve = (r: Ref): SymbolicTensor => {
-    const key = `${r.layer}\u0000${r.node}`;
+  const nodeOutputs = (layerName: string, node: number): SymbolicTensor[] => {
+    const key = `${layerName}\u0000${node}`;
     const done = outputs.get(key);
     if (done) return done;
-    const spec = byName.get(r.layer);
-    if (!spec) throw new ValueError(`${where}: a node reads layer '${r.layer}', which the model does not have`);
-    if (r.tensor !== 0) throw new ValueError(`${where}: layer '${r.layer}' has one output; tensor index ${r.tensor} does not exist`);
-    if (visiting.has(key)) throw new ValueError(`${where}: the graph has a cycle through layer '${r.layer}'`);
+    const spec = byName.get(layerName);
+    if (!spec) throw new ValueError(`${where}: a node reads layer '${layerName}', which the model does not have`);
+    if (visiting.has(key)) throw new ValueError(`${where}: the graph has a cycle through layer '${layerName}'`);
     visiting.add(key);
-    let out: SymbolicTensor;
+    let outs: SymbolicTensor[];
     if (spec.className === 'InputLayer') {
-      out = input({ shape: inputLayerShape(spec, where), name: spec.name });
+      outs = [input({ shape: inputLayerShape(spec, where), name: spec.name })];
     } else {
-      const node = spec.inbound[r.node];
-      if (!node) throw new ValueError(`${where}: layer '${r.layer}' has no node ${r.node}`);
-      const args = node.map(resolve);
-      if (args.length !== 1) throw new ValueError(`${where}: layer '${r.layer}' takes ${args.length} inputs; wgnn's ${spec.className} takes one`);
+      const inbound = spec.inbound[node];
+      if (!inbound) throw new ValueError(`${where}: layer '${layerName}' has no node ${node}`);
+      const args = inbound.map(resolve);
       let layer = layerOf.get(spec.name);
       if (!layer) {
-        const { rest } = takeInputShape(spec.config, `${where}: ${spec.className} '${spec.name}'`);
-        layer = layerFromConfig(spec.className, rest, where);
-        made.push(layer);
+        layer = makeLayer(spec, takeInputShape(spec.config, `${where}: ${spec.className} '${spec.name}'`).rest, where, made);
         layerOf.set(spec.name, layer);
       }
-      out = layer.apply(args[0]);
+      outs = layer.applySymbolic(args);
     }
     visiting.delete(key);
-    outputs.set(key, out);
-    return out;
+    outputs.set(key, outs);
+    return outs;
   };
-  const ins = inputs.map(resolve);
-  const os = outs.map(resolve);
-  if (ins.length !== 1 || os.length !== 1) throw new ValueError(`${where}: ${ins.length} inputs and ${os.length} outputs: wgnn models have one of each`);
-  return new Model({ inputs: ins[0], outputs: os[0], ...(name ? { name } : {}) });
+  const resolve = (r: Ref): SymbolicTensor => {
+    const t = nodeOutputs(r.layer, r.node)[r.tensor];
+    if (!t) throw new ValueError(`${where}: layer '${r.layer}' has no output ${r.tensor} (node ${r.node})`);
+    return t;
+  };
+  const ins = parseIo(config.input_layers, 'input_layers', where).map(resolve);
+  const outs = parseIo(config.output_layers, 'output_layers', where).map(resolve);
+  return new Model({ inputs: ins, outputs: outs, ...(name ? { name } : {}) });
 }

@@ -2,7 +2,7 @@
 import { Model, type ModelOptions } from './model.js';
 import { Sequential, type SequentialOptions } from './sequential.js';
 
-/** A functional model from `wg.input()` to a layer output. */
+/** A functional model from `wg.input()` tensors to layer outputs (one or several of each). */
 export function model(options: ModelOptions): Model {
   return new Model(options);
 }
@@ -18,3 +18,4 @@ export type { ModelSource } from '../io/load.js';
 export type { ModelOptions, SequentialOptions };
 export type { ModelArtifacts, ModelTopology, WeightSpec, WeightsGroup, ModelJson, Quantization, TrainingConfig, LoadOptions, SaveOptions } from '../io/artifacts.js';
 export type { CompileOptions, FitOptions, EvaluateOptions, History, BatchLogs, EpochLogs } from './training.js';
+export type { LossSpec } from './training.js';

@@ -141,7 +141,7 @@ describe('Keras 3 topologies', () => {
     await expect(load(withKw)).rejects.toThrow(/node call arguments \{"training":false\} are not supported/);
     const multi = structuredClone(base);
     multi.config.output_layers = [['k3e_d', 0, 1]];
-    await expect(load(multi)).rejects.toThrow(/layer 'k3e_d' has one output; tensor index 1 does not exist/);
+    await expect(load(multi)).rejects.toThrow(/layer 'k3e_d' has no output 1 \(node 0\)/);
     const extra = structuredClone(base) as { config: Record<string, unknown> };
     extra.config.loss = 'mse';
     await expect(load(extra)).rejects.toThrow(/Functional config key 'loss' = "mse" is not supported/);

@@ -1,7 +1,19 @@
 /** The element arrays of the CPU backend: float32 by default, float64 for references. */
+import { BackendError } from '../../core/errors.js';
 import type { Shape } from '../../core/shape.js';
 
 export type Arr = Float32Array | Float64Array;
+
+/**
+ * Throws unless `a` holds at least `size` elements: the CPU kernels that take a size check it at
+ * the backend boundary (one comparison per call), so they can never read past an array (which a
+ * typed array turns into NaN) or silently drop writes beyond it.
+ */
+export function checkSize(kernel: string, what: string, a: Arr, size: number): void {
+  if (!Number.isInteger(size) || size < 0 || size > a.length) {
+    throw new BackendError(`internal: cpu ${kernel}: ${what} holds ${a.length} elements but the call needs ${size}`);
+  }
+}
 
 /** A new zeroed array of the same element type as `like`. */
 export function alloc(like: Arr, size: number): Arr {
