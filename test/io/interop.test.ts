@@ -142,3 +142,38 @@ describe('wgnn to wgnn', () => {
     expect(await bitsByName(bn.weights)).toEqual(before);
   });
 });
+
+describe('graphs both ways: a residual block (Add) and a nested base model', () => {
+  function wgResidual(tag: string): wg.Model {
+    const inp = wg.input({ shape: [3], name: `${tag}_in` });
+    const h = wg.layers.dense({ units: 3, activation: 'relu', name: `${tag}_d1`, kernelInitializer: { name: 'glorotUniform', seed: 21 } }).apply(inp);
+    const b = wg.layers.batchNormalization({ name: `${tag}_bn` }).apply(h);
+    const sum = wg.layers.add({ name: `${tag}_add` }).apply([b, inp]);
+    const cat = wg.layers.concatenate({ name: `${tag}_cat` }).apply([sum, h]);
+    return wg.model({ inputs: inp, outputs: wg.layers.dense({ units: 2, name: `${tag}_out`, kernelInitializer: { name: 'glorotUniform', seed: 22 } }).apply(cat), name: `${tag}_m` });
+  }
+
+  function wgNested(tag: string): wg.Model {
+    const i = wg.input({ shape: [3], name: `${tag}_bin` });
+    const bd = wg.layers.dense({ units: 4, activation: 'relu', name: `${tag}_bd`, kernelInitializer: { name: 'glorotUniform', seed: 23 } }).apply(i);
+    const base = wg.model({ inputs: i, outputs: wg.layers.batchNormalization({ name: `${tag}_bbn` }).apply(bd), name: `${tag}_base` });
+    return wg.sequential({ name: `${tag}_top`, layers: [base, wg.layers.dense({ units: 1, name: `${tag}_head`, kernelInitializer: { name: 'glorotUniform', seed: 24 } })] });
+  }
+
+  for (const [what, mk] of [['residual', wgResidual], ['nested base', wgNested]] as const) {
+    it(`${what}: wgnn -> TF.js -> wgnn: same predictions and moving statistics, then bit-exact back`, async () => {
+      const m = mk(`g2_${what.replace(' ', '_')}`);
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      await m.fit(wg.tensor(X), wg.tensor(Y.map(([v]) => (m.outputs[0].shape[1] === 2 ? [v, -v] : [v]))), { batchSize: 4, epochs: 1, shuffle: false });
+      const ref = await tfLoad(await m.save());
+      const theirs = await tfWeights(ref);
+      for (const w of m.weights) expect(theirs[w.name]).toEqual(await w.data());
+      const want = (await (ref.predict(tf.tensor(X)) as tf.Tensor).data()) as Float32Array;
+      expect(await m.predict(wg.tensor(X)).data()).toBeAllClose(want, { rtol: 1e-5, atol: 1e-5 });
+      // TF.js writes it again; wgnn reads TF.js's file.
+      const back = await wg.loadLayersModel(asWg(await tfArtifacts(ref)));
+      expect(await bitsByName(back.weights)).toEqual(await bitsByName(m.weights));
+      expect(Array.from(await back.predict(wg.tensor(X)).data())).toEqual(Array.from(await m.predict(wg.tensor(X)).data()));
+    });
+  }
+});
