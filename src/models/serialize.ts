@@ -57,7 +57,7 @@ export interface GraphTopology {
   readonly inputs: { readonly name: string; readonly shape: number[] }[];
   readonly layers: LayerEntry[];
   /** One per layer call, in execution order; node indices count a layer's calls within this model. */
-  readonly nodes: { readonly layer: string; readonly inputs: TensorRef[] }[];
+  readonly nodes: { readonly layer: string; readonly inputs: TensorRef[]; /** An explicit `apply(x, { training })`. */ readonly training?: boolean }[];
   readonly outputs: TensorRef[];
 }
 
@@ -72,7 +72,7 @@ function topologyOf(model: Model): GraphTopology {
   const calls = new Map<Layer, number>();
   const ref = (t: SymbolicTensor): TensorRef => (t.node ? [t.node.layer.name, local.get(t.node) as number, t.outputIndex] : [t.name, 0, 0]);
   const nodes = model.graphNodes.map((n) => {
-    const entry = { layer: n.layer.name, inputs: n.inputs.map(ref) };
+    const entry = { layer: n.layer.name, inputs: n.inputs.map(ref), ...(n.training === null ? {} : { training: n.training }) };
     local.set(n, calls.get(n.layer) ?? 0);
     calls.set(n.layer, (calls.get(n.layer) ?? 0) + 1);
     return entry;
@@ -150,7 +150,8 @@ function fromTopology(topo: GraphTopology, M: ModelCtor, S: SequentialCtor): Mod
     const layer = layers.get(n.layer);
     if (!layer) throw new ValueError(`loadModel: '${topo.name}' has a node of layer '${n.layer}', which is not among its layers`);
     const xs = n.inputs.map(get);
-    const outs = isModel(layer) ? layer.applyOutputs(xs) : [layer.apply(xs.length === 1 ? xs[0] : xs)];
+    const opts = n.training === undefined ? {} : { training: n.training };
+    const outs = isModel(layer) ? layer.applyOutputs(xs, opts) : [layer.apply(xs.length === 1 ? xs[0] : xs, opts)];
     calls.set(n.layer, [...(calls.get(n.layer) ?? []), outs]);
   }
   return new M({ inputs: ins, outputs: topo.outputs.map(get), name: topo.name });
