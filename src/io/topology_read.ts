@@ -6,7 +6,7 @@
  * with class names Sequential, Model and Functional. Names are kept in Maps (never object keys).
  */
 import { ValueError } from '../core/errors.js';
-import { input, type Layer, type SymbolicTensor } from '../layers/layer.js';
+import { fixNodeTraining, input, type Layer, type SymbolicTensor } from '../layers/layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { isObject, show, type Json } from './config.js';
@@ -21,7 +21,13 @@ interface LayerSpec {
   readonly className: string;
   readonly config: Json;
   /** Each node's input references. */
-  readonly inbound: Ref[][];
+  readonly inbound: NodeSpec[];
+}
+
+/** One call of a layer: its inputs and the `training` it was called with (Keras call kwargs). */
+interface NodeSpec {
+  readonly refs: Ref[];
+  readonly training: boolean | undefined;
 }
 
 /** The part of a layer entry that is not its config. */
@@ -41,26 +47,34 @@ export function modelConfigOf(topology: unknown, where: string): { className: st
   return { className, config };
 }
 
-function parseRef(v: unknown, where: string): Ref {
+/** Call arguments of a node: only `training` (a boolean) is supported (Keras 3 may add `mask: null`). */
+function parseKwargs(kw: unknown, where: string): boolean | undefined {
+  if (kw === undefined || kw === null) return undefined;
+  if (!isObject(kw)) throw new ValueError(`${where}: node call arguments must be an object, got ${show(kw)}`);
+  for (const [k, v] of Object.entries(kw)) {
+    const ok = (k === 'training' && typeof v === 'boolean') || (k === 'mask' && v === null);
+    if (!ok) throw new ValueError(`${where}: node call argument ${show({ [k]: v })} is not supported (only training: true / false)`);
+  }
+  return kw.training as boolean | undefined;
+}
+
+function parseRef(v: unknown, where: string): Ref & { training?: boolean } {
   if (isObject(v) && v.class_name === '__keras_tensor__' && isObject(v.config)) return parseRef(v.config.keras_history, where);
   if (!Array.isArray(v) || typeof v[0] !== 'string' || !Number.isInteger(v[1]) || !Number.isInteger(v[2])) {
     throw new ValueError(`${where}: a node input must be [layer, node, tensor] or a __keras_tensor__, got ${show(v)}`);
   }
-  if (v.length > 3 && !(isObject(v[3]) && Object.keys(v[3]).length === 0)) {
-    throw new ValueError(`${where}: node input ${show(v)} has call arguments, which wgnn does not support`);
-  }
-  return { layer: v[0], node: v[1] as number, tensor: v[2] as number };
+  return { layer: v[0], node: v[1] as number, tensor: v[2] as number, training: parseKwargs(v[3], where) };
 }
 
-/** One inbound node, Keras 2 (a list of refs) or Keras 3 ({ args, kwargs }). */
-function parseNode(node: unknown, where: string): Ref[] {
-  if (Array.isArray(node)) return node.map((r) => parseRef(r, where));
+/** One inbound node, Keras 2 (a list of refs, call arguments on each) or Keras 3 ({ args, kwargs }). */
+function parseNode(node: unknown, where: string): NodeSpec {
+  if (Array.isArray(node)) {
+    const refs = node.map((r) => parseRef(r, where));
+    return { refs, training: refs[0]?.training };
+  }
   if (isObject(node) && Array.isArray(node.args)) {
-    if (isObject(node.kwargs) && Object.keys(node.kwargs).length > 0) {
-      throw new ValueError(`${where}: node call arguments ${show(node.kwargs)} are not supported`);
-    }
     const args = node.args.length === 1 && Array.isArray(node.args[0]) ? node.args[0] : node.args;
-    return args.map((r) => parseRef(r, where));
+    return { refs: args.map((r) => parseRef(r, where)), training: parseKwargs(node.kwargs, where) };
   }
   throw new ValueError(`${where}: an inbound node must be a list or { args, kwargs }, got ${show(node)}`);
 }
@@ -211,13 +225,14 @@ function buildFunctional(config: Json, name: string | undefined, where: string, 
     } else {
       const inbound = spec.inbound[node];
       if (!inbound) throw new ValueError(`${where}: layer '${layerName}' has no node ${node}`);
-      const args = inbound.map(resolve);
+      const args = inbound.refs.map(resolve);
       let layer = layerOf.get(spec.name);
       if (!layer) {
         layer = makeLayer(spec, takeInputShape(spec.config, `${where}: ${spec.className} '${spec.name}'`).rest, where, made);
         layerOf.set(spec.name, layer);
       }
       outs = layer.applySymbolic(args);
+      fixNodeTraining(outs, inbound.training);
     }
     visiting.delete(key);
     outputs.set(key, outs);

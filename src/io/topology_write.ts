@@ -44,7 +44,9 @@ function functionalConfig(model: Model, where: string): Json {
     local.set(n, calls.get(n.layer) ?? 0);
     calls.set(n.layer, (calls.get(n.layer) ?? 0) + 1);
     const list = inbound.get(n.layer) ?? [];
-    list.push(n.inputs.map((i) => [...ref(i), {}]));
+    // Keras 2 / TF.js keep the call's kwargs on each input reference.
+    const kwargs = n.training === null ? {} : { training: n.training };
+    list.push(n.inputs.map((i) => [...ref(i), kwargs]));
     inbound.set(n.layer, list);
   }
   const inputs = model.inputs.map((t) => ({

@@ -48,7 +48,30 @@ export class SymbolicTensor {
  */
 export class GraphNode {
   readonly outputs: SymbolicTensor[] = [];
+  /**
+   * The `training` given to this call (`layer.apply(x, { training })` on symbolic inputs), which
+   * wins over the mode the model runs in, as in Keras: `base.apply(x, { training: false })` keeps
+   * `base` in inference mode inside `fit`. null: the call follows the model's mode.
+   */
+  training: boolean | null = null;
   constructor(readonly layer: Layer, readonly inputs: readonly SymbolicTensor[], readonly index: number) {}
+}
+
+/** `options.training` checked: undefined, or a boolean (anything else is an error naming `who`). */
+export function trainingOption(who: string, options: ApplyOptions): boolean | undefined {
+  if (options === null || typeof options !== 'object') throw new ValueError(`${who}: apply options must be an object, got ${String(options)}`);
+  for (const k of Object.keys(options)) {
+    if (k !== 'training') throw new ValueError(`${who}: apply: unknown option '${k}' (allowed: training)`);
+  }
+  const t = options.training;
+  if (t !== undefined && typeof t !== 'boolean') throw new ValueError(`${who}: apply: training must be a boolean, got ${String(t)}`);
+  return t;
+}
+
+/** Fixes the mode of the nodes that made `outs` when the symbolic call gave one. */
+export function fixNodeTraining(outs: readonly SymbolicTensor[], training: boolean | undefined): void {
+  if (training === undefined) return;
+  for (const o of outs) if (o.node) o.node.training = training;
 }
 
 const fmtSym = (s: SymbolicShape) => fmtShape(s.map((d) => d ?? -1));
@@ -200,9 +223,12 @@ export abstract class Layer {
   apply(x: Tensor | readonly Tensor[], options?: ApplyOptions): Tensor;
   apply(x: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[], options: ApplyOptions = {}): SymbolicTensor | Tensor {
     const xs = Array.isArray(x) ? x : [x];
+    const training = trainingOption(this.label, options);
     let outs: readonly (SymbolicTensor | Tensor)[];
-    if (xs.length > 0 && xs.every((t) => t instanceof SymbolicTensor)) outs = this.applySymbolic(xs as SymbolicTensor[]);
-    else if (xs.length > 0 && xs.every((t) => t instanceof Tensor)) outs = this.callNode(xs as Tensor[], options.training ?? false);
+    if (xs.length > 0 && xs.every((t) => t instanceof SymbolicTensor)) {
+      outs = this.applySymbolic(xs as SymbolicTensor[]);
+      fixNodeTraining(outs as SymbolicTensor[], training);
+    } else if (xs.length > 0 && xs.every((t) => t instanceof Tensor)) outs = this.callNode(xs as Tensor[], training ?? false);
     else throw this.valueError('apply expects a Tensor or a SymbolicTensor from input() (or an array of one kind)');
     if (outs.length !== 1) throw this.valueError(`has ${outs.length} outputs: use applyOutputs (one result per output)`);
     return outs[0];

@@ -8,7 +8,7 @@ import { engine } from '../core/engine.js';
 import { Tensor, type Variable } from '../core/tensor.js';
 import { concat, slice } from '../ops/movement.js';
 import { graphOf } from './graph.js';
-import { GraphNode, Layer, SymbolicTensor, copyOf, type ApplyOptions, type SymbolicShape } from '../layers/layer.js';
+import { GraphNode, Layer, SymbolicTensor, copyOf, fixNodeTraining, trainingOption, type ApplyOptions, type SymbolicShape } from '../layers/layer.js';
 import { BatchNormalization } from '../layers/batchnorm.js';
 import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } from './training.js';
 import { compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
@@ -175,7 +175,7 @@ export class Model extends Layer {
   executeAll(xs: readonly Tensor[], training: boolean): Tensor[] {
     const values = new Map<number, Tensor>(this.inputs.map((inp, k) => [inp.id, xs[k]]));
     for (const node of this.#graph) {
-      const outs = node.layer.callNode(node.inputs.map((i) => values.get(i.id) as Tensor), training);
+      const outs = node.layer.callNode(node.inputs.map((i) => values.get(i.id) as Tensor), node.training ?? training);
       node.outputs.forEach((o, k) => values.set(o.id, outs[k]));
     }
     return this.outputs.map((o) => values.get(o.id) as Tensor);
@@ -199,12 +199,17 @@ export class Model extends Layer {
   }
 
   /** As `apply`, one result per model output. */
-  applyOutputs(x: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor[];
+  applyOutputs(x: SymbolicTensor | readonly SymbolicTensor[], options?: ApplyOptions): SymbolicTensor[];
   applyOutputs(x: Tensor | readonly Tensor[], options?: ApplyOptions): Tensor[];
   applyOutputs(x: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[], options: ApplyOptions = {}): (SymbolicTensor | Tensor)[] {
     const xs = Array.isArray(x) ? x : [x];
-    if (xs.length > 0 && xs.every((t) => t instanceof SymbolicTensor)) return this.applySymbolic(xs as SymbolicTensor[]);
-    return engine.tidy(() => this.callNode(xs as Tensor[], options.training ?? false));
+    const training = trainingOption(this.label, options);
+    if (xs.length > 0 && xs.every((t) => t instanceof SymbolicTensor)) {
+      const outs = this.applySymbolic(xs as SymbolicTensor[]);
+      fixNodeTraining(outs, training);
+      return outs;
+    }
+    return engine.tidy(() => this.callNode(xs as Tensor[], training ?? false));
   }
 
   override applySymbolic(xs: readonly SymbolicTensor[]): SymbolicTensor[] {

@@ -125,7 +125,7 @@ describe('Keras 3 topologies', () => {
     await samePredictions(m, await tfTwin(art, tfRef('k3s')), 3);
   });
 
-  it('node call arguments, a multi-output reference and an unknown model key are errors naming them', async () => {
+  it('node call arguments (training honoured, others refused), a multi-output reference and an unknown model key are errors naming them', async () => {
     const base = {
       class_name: 'Functional', config: {
         name: 'k3e', layers: [
@@ -138,7 +138,10 @@ describe('Keras 3 topologies', () => {
     const load = (t: unknown) => wg.loadLayersModel({ modelTopology: t, weightSpecs, weightData: weightsFor(weightSpecs) } as never);
     const withKw = structuredClone(base);
     (withKw.config.layers[1] as { inbound_nodes: unknown }).inbound_nodes = [{ args: [k3tensor('k3e_in', [null, 3])], kwargs: { training: false } }];
-    await expect(load(withKw)).rejects.toThrow(/node call arguments \{"training":false\} are not supported/);
+    // training: false is a call argument wgnn honours (the node runs in inference mode inside fit).
+    expect((await load(withKw)).graphNodes.map((n) => n.training)).toEqual([false]);
+    (withKw.config.layers[1] as { inbound_nodes: unknown }).inbound_nodes = [{ args: [k3tensor('k3e_in', [null, 3])], kwargs: { scale: 2 } }];
+    await expect(load(withKw)).rejects.toThrow(/node call argument \{"scale":2\} is not supported \(only training/);
     const multi = structuredClone(base);
     multi.config.output_layers = [['k3e_d', 0, 1]];
     await expect(load(multi)).rejects.toThrow(/layer 'k3e_d' has no output 1 \(node 0\)/);
