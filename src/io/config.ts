@@ -160,6 +160,7 @@ export function readConfig(label: string, cfg: Json, rules: Readonly<Record<stri
         break;
       }
       case 'enum':
+        if (value === null) break;
         if (typeof value !== 'string' || !Object.hasOwn(rule.values, value)) {
           throw keyError(label, key, value, `must be one of ${Object.keys(rule.values).map((s) => show(s)).join(', ')}`);
         }

@@ -4,7 +4,7 @@
  * raised before anything is allocated; a load that fails after building leaves memory() at its
  * baseline.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as wg from '../../src/index.js';
 
 function mlp(tag: string): wg.Model {
@@ -55,7 +55,10 @@ const withNaN = (data: ArrayBuffer, at: number): ArrayBuffer => {
 describe('loadModel validates 0.1 artifacts before allocating (issue 13 item 5)', () => {
   it('still loads valid 0.1 artifacts, bit-exact, with a deprecation note', async () => {
     const { topo, specs, data } = await v01Artifacts('v01ok');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const m = await wg.loadModel({ modelTopology: topo, weightSpecs: specs, weightData: data } as never);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/wgnn 0\.1 artifacts .* deprecated: model\.save\(\) now writes the TF\.js layers format/));
+    warn.mockRestore();
     const bytes = new Float32Array(data);
     expect(await m.weights[0].data()).toEqual(bytes.subarray(0, 12));
   });
