@@ -9,6 +9,9 @@ import { tensor } from '../ops/creation.js';
 import { BatchNormalization } from '../layers/batchnorm.js';
 import { Activation, Dense, Dropout } from '../layers/core.js';
 import { input, type Layer, type SymbolicTensor } from '../layers/layer.js';
+import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from '../layers/pooling.js';
+import { Flatten, Reshape, ZeroPadding2D } from '../layers/reshaping.js';
+import { ReLU, Softmax } from '../layers/activation_layers.js';
 import type { Model } from './model.js';
 
 export interface WeightSpec {
@@ -37,7 +40,10 @@ export interface ModelTopology {
 }
 
 type LayerCtor = new (config: never) => Layer;
-const REGISTRY: Record<string, LayerCtor> = { Dense, BatchNormalization, Activation, Dropout };
+const REGISTRY: Record<string, LayerCtor> = {
+  Dense, BatchNormalization, Activation, Dropout,
+  MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, Flatten, Reshape, ReLU, Softmax,
+};
 
 /** @internal */
 export async function saveModel(model: Model): Promise<ModelArtifacts> {
