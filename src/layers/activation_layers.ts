@@ -1,7 +1,7 @@
 /** ReLU and Softmax as layers (Keras 3 `ReLU`, `Softmax`). No weights. */
 import type { Tensor } from '../core/tensor.js';
 import { fill } from '../ops/creation.js';
-import { greaterEqual, mul, sub, where } from '../ops/elementwise.js';
+import { add, greater, minimum, mul, sub, where } from '../ops/elementwise.js';
 import { softmax } from '../ops/softmax.js';
 import { BASE_OPTIONS, Layer, checkOptions, type LayerOptions, type SymbolicShape } from './layer.js';
 
@@ -10,13 +10,16 @@ export interface ReLUOptions extends LayerOptions {
   readonly maxValue?: number | null;
   /** Slope below the threshold (>= 0); default 0. */
   readonly negativeSlope?: number;
-  /** Default 0. */
+  /** Values at or below it are damped (>= 0, as Keras); default 0. */
   readonly threshold?: number;
 }
 
 /**
  * Keras ReLU: f(x) = maxValue if x >= maxValue; x if threshold <= x < maxValue;
- * negativeSlope * (x - threshold) otherwise. The gradient is that of the branch taken.
+ * negativeSlope * (x - threshold) otherwise. Computed as Keras 3 computes it
+ * (`keras.activations.relu`): min(x * (x > threshold), maxValue) - negativeSlope * relu(threshold - x),
+ * so at x == threshold > 0 the output is 0, as Keras gives (`relu([5], threshold=5) = [0]`),
+ * where the docstring formula would say 5. The gradient is that of the branch taken.
  */
 export class ReLU extends Layer {
   readonly maxValue: number | null;
@@ -37,8 +40,8 @@ export class ReLU extends Layer {
     if (!(typeof negativeSlope === 'number' && negativeSlope >= 0)) {
       throw this.valueError(`negativeSlope must be a number >= 0, got ${JSON.stringify(negativeSlope)}`);
     }
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
-      throw this.valueError(`threshold must be a finite number, got ${JSON.stringify(threshold)}`);
+    if (!(typeof threshold === 'number' && threshold >= 0 && Number.isFinite(threshold))) {
+      throw this.valueError(`threshold must be a finite number >= 0, got ${JSON.stringify(threshold)}`);
     }
     this.maxValue = maxValue;
     this.negativeSlope = negativeSlope;
@@ -52,9 +55,9 @@ export class ReLU extends Layer {
   }
 
   protected call(x: Tensor): Tensor {
-    const below = this.negativeSlope === 0 ? fill([], 0) : mul(sub(x, this.threshold), this.negativeSlope);
-    const y = where(greaterEqual(x, this.threshold), x, below);
-    return this.maxValue === null ? y : where(greaterEqual(x, this.maxValue), fill([], this.maxValue), y);
+    const above = where(greater(x, this.threshold), x, fill([], 0));
+    const pos = this.maxValue === null ? above : minimum(above, this.maxValue);
+    return this.negativeSlope === 0 ? pos : add(pos, mul(minimum(sub(x, this.threshold), 0), this.negativeSlope));
   }
 
   getConfig(): Record<string, unknown> {

@@ -68,14 +68,18 @@ describe('layers vs TF.js layers', () => {
     expect(first.apply(wg.input({ shape: [3, 4, 5] })).shape).toEqual([null, 3, 1, 1]);
   });
 
-  it('reLU negativeSlope and threshold follow the Keras formula (hand values), gradient by branch', async () => {
-    const layer = wg.layers.reLU({ maxValue: 2, negativeSlope: 0.5, threshold: -1 });
-    const xv = [-3, -1, -0.5, 0, 1.5, 2, 5];
-    // max_value if x >= 2; x if -1 <= x < 2; 0.5 * (x + 1) otherwise.
-    expect(await layer.apply(wg.tensor(xv)).array()).toEqual([-1, -1, -0.5, 0, 1.5, 2, 2]);
-    const g = wg.grad((t) => wg.sum(layer.apply(t)))(wg.tensor(xv));
-    expect(await g.array()).toEqual([0.5, 1, 1, 1, 1, 0, 0]);
-    expect(await wg.layers.reLU().apply(wg.tensor([-2, 0, 3])).array()).toEqual([0, 0, 3]);
+  it('reLU maxValue, negativeSlope and threshold give what Keras 3 gives (hand values), gradient by branch', async () => {
+    const layer = wg.layers.reLU({ maxValue: 2, negativeSlope: 0.5, threshold: 0.5 });
+    // min(x * (x > 0.5), 2) + 0.5 * min(x - 0.5, 0).
+    expect(await layer.apply(wg.tensor([-3, 0, 0.5, 1, 2, 5])).array()).toEqual([-1.75, -0.25, 0, 1, 2, 2]);
+    const g = wg.grad((t) => wg.sum(layer.apply(t)))(wg.tensor([-3, 0, 1, 5]));
+    expect(await g.array()).toEqual([0.5, 0.5, 1, 0]);
+    // The examples of Keras 3's docs (keras.layers.ReLU, keras.activations.relu).
+    const x = wg.tensor([-10, -5, 0, 5, 10]);
+    expect(await wg.layers.reLU({ maxValue: 10, negativeSlope: 0.5 }).apply(x).array()).toEqual([-5, -2.5, 0, 5, 10]);
+    expect(await wg.layers.reLU({ threshold: 5 }).apply(x).array()).toEqual([0, 0, 0, 0, 10]);
+    expect(await wg.layers.reLU({ maxValue: 5 }).apply(x).array()).toEqual([0, 0, 0, 5, 5]);
+    expect(await wg.layers.reLU().apply(x).array()).toEqual([0, 0, 0, 5, 10]);
   });
 });
 
@@ -119,6 +123,7 @@ describe('bad input: clear errors naming the layer and the values', () => {
     ['two -1 in reshape', () => wg.layers.reshape({ targetShape: [-1, -1] }), /targetShape must be positive integers with at most one -1, got \[-1,-1\]/],
     ['negative maxValue', () => wg.layers.reLU({ maxValue: -1 }), /ReLU '.*': maxValue must be a number >= 0 or null, got -1/],
     ['negative slope', () => wg.layers.reLU({ negativeSlope: -0.1 }), /negativeSlope must be a number >= 0, got -0.1/],
+    ['negative threshold', () => wg.layers.reLU({ threshold: -1 }), /ReLU '.*': threshold must be a finite number >= 0, got -1/],
     ['softmax axis', () => wg.layers.softmax({ axis: 3 }).apply(wg.zeros([2, 3])), /Softmax '.*': axis 3 is out of range for input of rank 2/],
   ];
   for (const [what, f, re] of cases) {
