@@ -1,5 +1,6 @@
 /** ZeroPadding2D, Flatten and Reshape (Keras 3 / TF.js layers semantics). No weights. */
 import { ValueError } from '../core/errors.js';
+import { sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { reshape, transpose } from '../ops/movement.js';
 import { pad } from '../ops/pad.js';
@@ -98,7 +99,7 @@ export class Flatten extends Layer {
     const t = this.dataFormat === 'channelsFirst' && x.rank > 2
       ? transpose(x, [0, ...x.shape.slice(2).map((_, i) => i + 2), 1])
       : x;
-    return reshape(t, [x.shape[0], x.size / Math.max(x.shape[0], 1)]);
+    return reshape(t, [x.shape[0], sizeOf(x.shape.slice(1))]);
   }
 
   getConfig(): Record<string, unknown> {

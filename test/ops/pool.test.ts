@@ -134,6 +134,16 @@ describe('maxPool / avgPool vs float64 reference and finite differences', () => 
     expect(await y.array()).toEqual([[[[3], [4.5]], [[7.5], [9]]]]);
   });
 
+  it("deliberate difference: TF.js's avgPool 'same' gradient divides border windows by the full size; ours is the derivative", async () => {
+    const xv = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const xt = tf.tensor4d(xv, [1, 3, 3, 1]);
+    const theirs = await tf.grad((t: tf.Tensor) => tf.sum(tf.avgPool(t as tf.Tensor4D, 2, 2, 'same')))(xt).data();
+    const ours = await wg.grad((t) => wg.sum(wg.avgPool(t, { poolSize: 2, strides: 2, padding: 'same' })))(wg.tensor(xv, [1, 3, 3, 1])).data();
+    // Windows: 2x2 (4 cells), 2x1, 1x2, 1x1; each cell gets 1 / (valid cells of its window).
+    expect(Array.from(ours)).toEqual([0.25, 0.25, 0.5, 0.25, 0.25, 0.5, 0.5, 0.5, 1]);
+    expect(Array.from(theirs)).toEqual([0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25]);
+  });
+
   it('strides default to poolSize, padding to valid', async () => {
     const y = wg.maxPool(wg.zeros([1, 6, 4, 2]), { poolSize: [3, 2] });
     expect(y.shape).toEqual([1, 2, 2, 2]);
