@@ -1,5 +1,7 @@
-// Softmax / log-softmax along one axis (x viewed as [outer, len, inner]), one thread per row,
-// max-subtracted so that logits of 1e4 stay finite. LOG = 1 selects log-softmax.
+// Softmax / log-softmax along one axis (x viewed as [outer, len, inner]), max-subtracted so that
+// logits of 1e4 stay finite. LOG = 1 selects log-softmax. `forward` / `backward`: one thread per
+// row (many short rows); `forward_wide` / `backward_wide`: one workgroup of 256 per row, the
+// row's max and sum reduced in workgroup memory (few long rows, e.g. a 1000-class head).
 // forward:  y = exp(x - m) / s, or x - m - log(s), m = max(x), s = sum(exp(x - m)).
 // backward: softmax dx = y * (dy - sum(dy * y)); log-softmax dx = dy - exp(y) * sum(dy).
 
@@ -53,6 +55,61 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgrou
     if (LOG == 1u) { s += dy[i]; } else { s += dy[i] * x[i]; }
   }
   for (var k = 0u; k < p.len; k++) {
+    let i = base + k * p.inner;
+    if (LOG == 1u) { out[i] = dy[i] - exp(x[i]) * s; } else { out[i] = x[i] * (dy[i] - s); }
+  }
+}
+
+const WG: u32 = 256u;
+var<workgroup> red: array<f32, 256>;
+
+// Workgroup-wide max (op 0) or sum (op 1) of each invocation's `v`; every invocation gets it.
+fn reduceRow(lid: u32, v: f32, op: u32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      if (op == 0u) { red[lid] = max(red[lid], red[lid + s]); } else { red[lid] = red[lid] + red[lid + s]; }
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(256)
+fn forward_wide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let t = wid.x + wid.y * nwg.x;
+  if (t >= p.rows) { return; }
+  let base = rowBase(t);
+  var m = bitcast<f32>(NEG_INF_BITS);
+  for (var k = lid; k < p.len; k += WG) { m = max(m, x[base + k * p.inner]); }
+  m = reduceRow(lid, m, 0u);
+  var s = 0.0;
+  for (var k = lid; k < p.len; k += WG) { s += exp(x[base + k * p.inner] - m); }
+  s = reduceRow(lid, s, 1u);
+  let logS = log(s);
+  for (var k = lid; k < p.len; k += WG) {
+    let i = base + k * p.inner;
+    if (LOG == 1u) { out[i] = x[i] - m - logS; } else { out[i] = exp(x[i] - m) / s; }
+  }
+}
+
+@compute @workgroup_size(256)
+fn backward_wide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) lid: u32) {
+  let t = wid.x + wid.y * nwg.x;
+  if (t >= p.rows) { return; }
+  let base = rowBase(t);
+  var s = 0.0;
+  for (var k = lid; k < p.len; k += WG) {
+    let i = base + k * p.inner;
+    if (LOG == 1u) { s += dy[i]; } else { s += dy[i] * x[i]; }
+  }
+  s = reduceRow(lid, s, 1u);
+  for (var k = lid; k < p.len; k += WG) {
     let i = base + k * p.inner;
     if (LOG == 1u) { out[i] = dy[i] - exp(x[i]) * s; } else { out[i] = x[i] * (dy[i] - s); }
   }

@@ -48,8 +48,8 @@ describe('webgpu dispatch counts', () => {
     });
   }
 
-  it('a larger maxPool / avgPool / softmax matches float64 on the GPU', async () => {
-    const shape = [2, 33, 31, 64];
+  it('a larger maxPool / avgPool / softmax / logSoftmax matches float64 on the GPU, forward and gradient', async () => {
+    const shape = [1, 17, 19, 64];
     const v = rng(5).uniformF32(shape.reduce((a, b) => a * b, 1), -1, 1);
     const t = wg.tensor(v, shape);
     const opts = { poolSize: [3, 2] as [number, number], strides: [2, 3] as [number, number], padding: 'same' as const };
@@ -59,6 +59,12 @@ describe('webgpu dispatch counts', () => {
       const g = f64(() => wg.grad((u) => wg.sum(wg.square(op(u, opts))))(wg.tensor(v, shape)));
       expect(await wg.grad((u) => wg.sum(wg.square(op(u, opts))))(t).data()).toBeAllClose(g, { rtol: 1e-5, atol: 1e-6 });
     }
-    expect(await wg.softmax(t, 3).data()).toBeAllClose(f64(() => wg.softmax(wg.tensor(v, shape), 3)), { rtol: 1e-5, atol: 1e-7 });
+    // Rows of 64 (323 of them) and of 17: the workgroup-per-row and the thread-per-row kernels.
+    // The gradient goes through exp / log of float32 values and a 64-term sum: rtol 1e-4.
+    for (const axis of [3, 1]) {
+      const loss = (u: wg.Tensor) => wg.sum(wg.mul(wg.logSoftmax(u, axis), wg.softmax(u, axis)));
+      expect(await wg.softmax(t, axis).data()).toBeAllClose(f64(() => wg.softmax(wg.tensor(v, shape), axis)), { rtol: 1e-5, atol: 1e-7 });
+      expect(await wg.grad(loss)(t).data()).toBeAllClose(f64(() => wg.grad(loss)(wg.tensor(v, shape))), { rtol: 1e-4, atol: 1e-6 });
+    }
   });
 });
