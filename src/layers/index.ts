@@ -31,7 +31,7 @@ export type { InitializerName, InitializerConfig } from './initializers.js';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from './pooling.js';
 import type { DataFormat, GlobalPooling2DOptions, Pooling2DOptions } from './pooling.js';
 import { Flatten, Reshape, ZeroPadding2D } from './reshaping.js';
-import type { FlattenOptions, ReshapeOptions, ZeroPadding2DOptions } from './reshaping.js';
+import type { FlattenOptions, PadPair, ReshapeOptions, ZeroPadding2DOptions } from './reshaping.js';
 import { ReLU, Softmax } from './activation_layers.js';
 import type { ReLUOptions, SoftmaxOptions } from './activation_layers.js';
 
@@ -82,5 +82,6 @@ export function softmax(options: SoftmaxOptions = {}): Softmax {
 
 export { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Flatten, Reshape, ZeroPadding2D, ReLU, Softmax };
 export type {
-  DataFormat, GlobalPooling2DOptions, Pooling2DOptions, FlattenOptions, ReshapeOptions, ZeroPadding2DOptions, ReLUOptions, SoftmaxOptions,
+  DataFormat, GlobalPooling2DOptions, Pooling2DOptions, FlattenOptions, PadPair, ReshapeOptions, ZeroPadding2DOptions, ReLUOptions,
+  SoftmaxOptions,
 };

@@ -7,7 +7,8 @@ import { pad } from '../ops/pad.js';
 import { BASE_OPTIONS, Layer, checkOptions, type LayerOptions, type SymbolicShape } from './layer.js';
 import { checkDataFormat, checkRank, showShape, type DataFormat } from './pooling.js';
 
-type PadPair = readonly [number, number];
+/** `[before, after]` cells of one spatial axis. */
+export type PadPair = readonly [number, number];
 
 export interface ZeroPadding2DOptions extends LayerOptions {
   /** n (all four sides), [h, w] (top = bottom = h, left = right = w), or [[top, bottom], [left, right]]; default 1. */
