@@ -76,13 +76,13 @@ abstract class Pooling2D extends Layer {
 
   protected override checkInput(shape: SymbolicShape): void {
     checkRank(this.label, shape, 4, this.dataFormat === 'channelsLast' ? '[batch, height, width, channels]' : '[batch, channels, height, width]');
-    poolGeometry(this.label, 'max', shape, this.opOptions);
+    poolGeometry(this.label, 'max', shape, this.opOptions, this.dataFormat);
   }
 
   protected build(): void {}
 
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    return poolGeometry(this.label, 'max', inputShape, this.opOptions).outShape;
+    return poolGeometry(this.label, 'max', inputShape, this.opOptions, this.dataFormat).outShape;
   }
 
   getConfig(): Record<string, unknown> {

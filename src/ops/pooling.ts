@@ -45,11 +45,11 @@ function axisGeometry(size: number, window: number, stride: number, padding: Poo
 }
 
 /** Every option checked for `op`, errors naming the input shape and every option. */
-function checkOptions(op: string, shape: readonly (number | null)[], options: PoolOptions) {
+function checkOptions(op: string, shape: readonly (number | null)[], options: PoolOptions, shownFormat?: string) {
   const o = (options ?? {}) as PoolOptions;
   const where = () =>
     `(input shape [${shape.map((d) => d ?? 'null').join(',')}], poolSize ${JSON.stringify(o.poolSize)}, strides ` +
-    `${JSON.stringify(o.strides ?? o.poolSize)}, padding ${JSON.stringify(o.padding ?? 'valid')}, dataFormat ${JSON.stringify(o.dataFormat ?? 'NHWC')})`;
+    `${JSON.stringify(o.strides ?? o.poolSize)}, padding ${JSON.stringify(o.padding ?? 'valid')}, dataFormat ${JSON.stringify(shownFormat ?? o.dataFormat ?? 'NHWC')})`;
   if (typeof o !== 'object') throw new ValueError(`${op}: options must be an object ${where()}`);
   const unknown = Object.keys(o).find((k) => !POOL_KEYS.includes(k));
   if (unknown) throw new ValueError(`${op}: unknown option '${unknown}' (allowed: ${POOL_KEYS.join(', ')}) ${where()}`);
@@ -67,12 +67,13 @@ function checkOptions(op: string, shape: readonly (number | null)[], options: Po
 
 /**
  * Validates pooling options against an input shape (batch may be null) and returns the kernel
- * geometry (batch null -> 0) and the output shape. @throws ValueError / ShapeError naming `op`.
+ * geometry (batch null -> 0) and the output shape. @throws ValueError / ShapeError naming `op`
+ * (`shownFormat`: the data format as the caller's user spelled it, for the messages).
  */
 export function poolGeometry(
-  op: string, mode: PoolParams['mode'], shape: readonly (number | null)[], options: PoolOptions,
+  op: string, mode: PoolParams['mode'], shape: readonly (number | null)[], options: PoolOptions, shownFormat?: string,
 ): { params: PoolParams; outShape: (number | null)[] } {
-  const { size, strides, padding, format, where } = checkOptions(op, shape, options);
+  const { size, strides, padding, format, where } = checkOptions(op, shape, options, shownFormat);
   const channelsFirst = format === 'NCHW';
   const [inH, inW] = channelsFirst ? [shape[2], shape[3]] : [shape[1], shape[2]];
   const channels = channelsFirst ? shape[1] : shape[3];
