@@ -132,3 +132,35 @@ describe('bad input: clear errors naming the layer and the values', () => {
     });
   }
 });
+
+describe('training through the layers', () => {
+  it('fit with SGD through zeroPadding2d / maxPooling2d / averagePooling2d / flatten / dense(softmax) ends with TF.js weights', async () => {
+    const n = 6;
+    const xv = rng(21).uniformF32(n * 5 * 6 * 2, -1, 1);
+    const yv = Float32Array.from({ length: n * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0));
+    const ours = wg.sequential({ layers: [
+      wg.layers.zeroPadding2d({ padding: [1, 0], inputShape: [5, 6, 2] }),
+      wg.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
+      wg.layers.averagePooling2d({ poolSize: [3, 2], strides: 2, padding: 'same' }),
+      wg.layers.flatten(),
+      wg.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: { name: 'glorotUniform', seed: 3 } }),
+    ] });
+    const theirs = tf.sequential({ layers: [
+      tf.layers.zeroPadding2d({ padding: [1, 0], inputShape: [5, 6, 2] }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
+      tf.layers.averagePooling2d({ poolSize: [3, 2], strides: 2, padding: 'same' }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ] });
+    ours.build([5, 6, 2]);
+    const dense = ours.layers[4];
+    theirs.layers[4].setWeights(await Promise.all(dense.weights.map(async (w) => tf.tensor(await w.data(), [...w.shape]))));
+    ours.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.5 }), loss: 'meanSquaredError' });
+    theirs.compile({ optimizer: tf.train.sgd(0.5), loss: 'meanSquaredError' });
+    const h = await ours.fit(wg.tensor(xv, [n, 5, 6, 2]), wg.tensor(yv, [n, 3]), { batchSize: 4, epochs: 2, shuffle: false });
+    const ht = await theirs.fit(tf.tensor(xv, [n, 5, 6, 2]), tf.tensor(yv, [n, 3]), { batchSize: 4, epochs: 2, shuffle: false, verbose: 0 });
+    expect(h.history.loss).toBeAllClose(ht.history.loss as number[], { rtol: 1e-4 });
+    const want = theirs.layers[4].getWeights();
+    for (const [i, w] of dense.weights.entries()) expect(await w.data()).toBeAllClose(await want[i].data() as Float32Array, { rtol: 1e-4, atol: 1e-6 });
+  });
+});
