@@ -33,3 +33,8 @@ export type { TensorLike } from './ops/op.js';
 export type { LayerOptions } from './layers/layer.js';
 export type { ModelTopology, WeightSpec, BatchLogs, EpochLogs } from './models/index.js';
 export type { GraphTopology, ModelTopologyV1, LayerEntry, TensorRef, LossSpec } from './models/index.js';
+export { pad } from './ops/pad.js';
+export type { Paddings } from './ops/pad.js';
+export { maxPool, avgPool } from './ops/pooling.js';
+export type { PoolOptions, PoolPadding, PoolDataFormat } from './ops/pooling.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
