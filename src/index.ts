@@ -35,3 +35,8 @@ export type { ModelTopology, WeightSpec, BatchLogs, EpochLogs } from './models/i
 export type { LossSpec } from './models/index.js';
 export { loadLayersModel } from './models/index.js';
 export type { ModelSource, WeightsGroup, ModelJson, Quantization, TrainingConfig, LoadOptions, SaveOptions } from './models/index.js';
+export { pad } from './ops/pad.js';
+export type { Paddings } from './ops/pad.js';
+export { maxPool, avgPool } from './ops/pooling.js';
+export type { PoolOptions, PoolPadding, PoolDataFormat } from './ops/pooling.js';
+export { softmax, logSoftmax } from './ops/softmax.js';

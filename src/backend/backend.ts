@@ -115,6 +115,29 @@ export type OptimizerUpdate =
       readonly epsilon: number; /** 1-based step count. */ readonly step: number;
     };
 
+/**
+ * Geometry of a 2-D pooling (already validated by the op). x is [batch, inH, inW, channels]
+ * (channelsFirst false, NHWC) or [batch, channels, inH, inW] (NCHW); the output has outH x outW.
+ * Window (oy, ox) covers rows oy * strideH - padTop + [0, poolH) and the columns alike; cells
+ * outside the input are skipped (max ignores them, avg divides by the valid count only).
+ */
+export interface PoolParams {
+  readonly mode: 'max' | 'avg';
+  readonly batch: number;
+  readonly channels: number;
+  readonly channelsFirst: boolean;
+  readonly inH: number;
+  readonly inW: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly poolH: number;
+  readonly poolW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+}
+
 export interface Backend {
   readonly name: 'cpu' | 'webgpu';
   /** Human-readable description of the device (adapter vendor/architecture on WebGPU). */
@@ -222,6 +245,31 @@ export interface Backend {
    * two weights per dispatch (adam only where the device allows 9 storage buffers per stage).
    */
   optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void;
+
+  /**
+   * Constant padding: the output has extent before + x.shape[d] + after on each axis d
+   * (`paddings[d] = [before, after]`, non-negative); cells outside x hold `value`.
+   */
+  pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): DataHandle;
+  /** 2-D max or average pooling forward (see PoolParams). */
+  pool(x: TensorInfo, params: PoolParams): DataHandle;
+  /**
+   * Gradient of `pool` with respect to x, from the output gradient dy. max: each window's dy
+   * goes to the first largest cell of the window in row-major window order (TF.js's
+   * maxPoolPositions: strict `>`, so a later equal cell does not win); avg: dy / valid count
+   * to every valid cell of the window.
+   */
+  poolGrad(dy: DataHandle, x: TensorInfo, params: PoolParams): DataHandle;
+  /**
+   * Softmax (or log-softmax when `log`) along `axis`, max-subtracted:
+   * y = exp(x - m) / s, or x - m - log(s), with m = max(x), s = sum(exp(x - m)) along the axis.
+   */
+  softmax(x: TensorInfo, axis: number, log: boolean): DataHandle;
+  /**
+   * Gradient of `softmax` from its output y and dy (same shape): softmax dx = y * (dy - sum(dy * y)),
+   * log-softmax dx = dy - exp(y) * sum(dy), sums along `axis`.
+   */
+  softmaxGrad(y: TensorInfo, dy: DataHandle, axis: number, log: boolean): DataHandle;
 
   /** Releases every device resource; the backend is unusable afterwards. */
   dispose(): void;

@@ -9,7 +9,12 @@ import { BatchNormalization, type BatchNormalizationOptions } from '../layers/ba
 import { Activation, Dense, Dropout, type ActivationOptions, type DenseOptions, type DropoutOptions } from '../layers/core.js';
 import { Add, Average, Concatenate, Multiply, Subtract, type ConcatenateOptions } from '../layers/merge.js';
 import {
-  BASE_RULES, extension, init, nullOnly, plain, readConfig, readOnly, regularizer, writeConfig, type Json, type Kept, type KeyRule,
+  AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type GlobalPooling2DOptions, type Pooling2DOptions,
+} from '../layers/pooling.js';
+import { Flatten, Reshape, ZeroPadding2D, type FlattenOptions, type ReshapeOptions, type ZeroPadding2DOptions } from '../layers/reshaping.js';
+import { ReLU, Softmax, type ReLUOptions, type SoftmaxOptions } from '../layers/activation_layers.js';
+import {
+  BASE_RULES, enumOf, extension, init, nullOnly, plain, readConfig, readOnly, regularizer, writeConfig, type Json, type Kept, type KeyRule,
 } from './config.js';
 
 export interface LayerEntry {
@@ -59,6 +64,14 @@ const DROPOUT: LayerEntry = {
   create: (o) => new Dropout(o as unknown as DropoutOptions),
 };
 
+const DATA_FORMAT = enumOf('dataFormat', { channels_last: 'channelsLast', channels_first: 'channelsFirst' });
+
+const POOL_RULES: Readonly<Record<string, KeyRule>> = {
+  ...BASE_RULES, pool_size: plain('poolSize', true), strides: plain('strides', true), padding: plain('padding', true), data_format: DATA_FORMAT,
+};
+
+const GLOBAL_POOL_RULES: Readonly<Record<string, KeyRule>> = { ...BASE_RULES, data_format: DATA_FORMAT, keepdims: plain('keepDims', true) };
+
 /** A merge layer with only the base keys. */
 const merge = (create: (o: Json) => Layer): LayerEntry => ({ rules: BASE_RULES, create });
 
@@ -72,6 +85,18 @@ const REGISTRY = new Map<string, LayerEntry>([
   ['Multiply', merge((o) => new Multiply(o))],
   ['Average', merge((o) => new Average(o))],
   ['Concatenate', { rules: { ...BASE_RULES, axis: plain('axis', true) }, create: (o) => new Concatenate(o as ConcatenateOptions) }],
+  ['MaxPooling2D', { rules: POOL_RULES, create: (o) => new MaxPooling2D(o as Pooling2DOptions) }],
+  ['AveragePooling2D', { rules: POOL_RULES, create: (o) => new AveragePooling2D(o as Pooling2DOptions) }],
+  ['GlobalAveragePooling2D', { rules: GLOBAL_POOL_RULES, create: (o) => new GlobalAveragePooling2D(o as GlobalPooling2DOptions) }],
+  ['GlobalMaxPooling2D', { rules: GLOBAL_POOL_RULES, create: (o) => new GlobalMaxPooling2D(o as GlobalPooling2DOptions) }],
+  ['ZeroPadding2D', { rules: { ...BASE_RULES, padding: plain('padding', true), data_format: DATA_FORMAT }, create: (o) => new ZeroPadding2D(o as ZeroPadding2DOptions) }],
+  ['Flatten', { rules: { ...BASE_RULES, data_format: DATA_FORMAT }, create: (o) => new Flatten(o as FlattenOptions) }],
+  ['Reshape', { rules: { ...BASE_RULES, target_shape: plain('targetShape') }, create: (o) => new Reshape(o as unknown as ReshapeOptions) }],
+  ['ReLU', {
+    rules: { ...BASE_RULES, max_value: plain('maxValue', true), negative_slope: plain('negativeSlope', true), threshold: plain('threshold', true) },
+    create: (o) => new ReLU(o as ReLUOptions),
+  }],
+  ['Softmax', { rules: { ...BASE_RULES, axis: plain('axis', true) }, create: (o) => new Softmax(o as SoftmaxOptions) }],
 ]);
 
 /** Registers a layer class (other modules add theirs at the end of this list of calls). */
@@ -88,12 +113,12 @@ export function supportedClasses(): string[] {
 }
 
 /** Builds a layer from its Keras class name and config; errors name `label`, the key and the value. */
-export function layerFromConfig(className: string, config: Json, where: string): Layer {
+export function layerFromConfig(className: string, config: Json, where: string, extra: Json = {}): Layer {
   const entry = REGISTRY.get(className);
   if (!entry) throw new ValueError(`${where}: unknown layer class '${className}' (supported: ${supportedClasses().join(', ')})`);
   const label = `${where}: ${className} '${String(config.name)}'`;
   const kept: Kept = new Map();
-  const options = readConfig(label, config, entry.rules, kept);
+  const options = { ...readConfig(label, config, entry.rules, kept), ...extra };
   let layer: Layer;
   try {
     layer = entry.create(options);

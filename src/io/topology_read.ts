@@ -141,9 +141,9 @@ function buildEntry(className: string, config: Json, where: string, made: Layer[
 }
 
 /** A layer of a model: a registered class, or a nested model. */
-function makeLayer(spec: LayerSpec, config: Json, where: string, made: Layer[]): Layer {
+function makeLayer(spec: LayerSpec, config: Json, where: string, made: Layer[], extra: Json = {}): Layer {
   if (MODEL_CLASSES.includes(spec.className)) return buildEntry(spec.className, spec.config, where, made);
-  const layer = layerFromConfig(spec.className, config, where);
+  const layer = layerFromConfig(spec.className, config, where, extra);
   made.push(layer);
   return layer;
 }
@@ -177,8 +177,10 @@ function buildSequential(config: Json, name: string | undefined, where: string, 
     }
     const nested = MODEL_CLASSES.includes(s.className);
     const { rest, shape: sh } = nested ? { rest: s.config, shape: null } : takeInputShape(s.config, `${where}: ${s.className} '${s.name}'`);
-    if (sh && layers.length === 0 && shape === null) shape = sh;
-    const layer = makeLayer(s, rest, where, made);
+    const first = sh && layers.length === 0 && shape === null;
+    if (first) shape = sh;
+    // The first layer's batch_input_shape is its inputShape (Keras's Sequential convention).
+    const layer = makeLayer(s, rest, where, made, first ? { inputShape: sh } : {});
     if (nested && layers.length === 0 && shape === null) shape = ((layer as Model).input.shape.slice(1) as number[]);
     layers.push(layer);
   });

@@ -56,3 +56,61 @@ export type { ConcatenateOptions };
 export type { Init, MovingSnapshot } from './batchnorm.js';
 export type { ActivationName } from './activations.js';
 export type { InitializerName, InitializerConfig } from './initializers.js';
+
+import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from './pooling.js';
+import type { DataFormat, GlobalPooling2DOptions, Pooling2DOptions } from './pooling.js';
+import { Flatten, Reshape, ZeroPadding2D } from './reshaping.js';
+import type { FlattenOptions, PadPair, ReshapeOptions, ZeroPadding2DOptions } from './reshaping.js';
+import { ReLU, Softmax } from './activation_layers.js';
+import type { ReLUOptions, SoftmaxOptions } from './activation_layers.js';
+
+/** 2-D max pooling (Keras MaxPooling2D). */
+export function maxPooling2d(options: Pooling2DOptions = {}): MaxPooling2D {
+  return new MaxPooling2D(options);
+}
+
+/** 2-D average pooling (Keras AveragePooling2D). */
+export function averagePooling2d(options: Pooling2DOptions = {}): AveragePooling2D {
+  return new AveragePooling2D(options);
+}
+
+/** Mean over the spatial axes (Keras GlobalAveragePooling2D). */
+export function globalAveragePooling2d(options: GlobalPooling2DOptions = {}): GlobalAveragePooling2D {
+  return new GlobalAveragePooling2D(options);
+}
+
+/** Max over the spatial axes (Keras GlobalMaxPooling2D). */
+export function globalMaxPooling2d(options: GlobalPooling2DOptions = {}): GlobalMaxPooling2D {
+  return new GlobalMaxPooling2D(options);
+}
+
+/** Zero padding of the spatial axes (Keras ZeroPadding2D). */
+export function zeroPadding2d(options: ZeroPadding2DOptions = {}): ZeroPadding2D {
+  return new ZeroPadding2D(options);
+}
+
+/** [batch, ...] -> [batch, n] (Keras Flatten). */
+export function flatten(options: FlattenOptions = {}): Flatten {
+  return new Flatten(options);
+}
+
+/** [batch, ...] -> [batch, ...targetShape] (Keras Reshape). */
+export function reshape(options: ReshapeOptions): Reshape {
+  return new Reshape(options);
+}
+
+/** Keras ReLU layer (maxValue, negativeSlope, threshold). */
+export function reLU(options: ReLUOptions = {}): ReLU {
+  return new ReLU(options);
+}
+
+/** Softmax along an axis (Keras Softmax layer). */
+export function softmax(options: SoftmaxOptions = {}): Softmax {
+  return new Softmax(options);
+}
+
+export { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Flatten, Reshape, ZeroPadding2D, ReLU, Softmax };
+export type {
+  DataFormat, GlobalPooling2DOptions, Pooling2DOptions, FlattenOptions, PadPair, ReshapeOptions, ZeroPadding2DOptions, ReLUOptions,
+  SoftmaxOptions,
+};

@@ -7,6 +7,7 @@ import type { Shape } from '../../core/shape.js';
 import type {
   AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
   MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
+  PoolParams,
 } from '../backend.js';
 import { checkSize, type Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
@@ -15,6 +16,9 @@ import { matmul } from './matmul.js';
 import { concat, gather, oneHot, slice, transpose } from './movement.js';
 import { optimizerStep } from './optimizer.js';
 import { argMax, reduce } from './reduce.js';
+import { pad } from './pad.js';
+import { softmax, softmaxGrad } from './softmax.js';
+import { pool, poolGrad } from './pooling.js';
 
 export interface CpuOptions {
   /** Element type of the stored values; 'float64' is for references and finite differences. */
@@ -195,6 +199,26 @@ export class CpuBackend implements Backend {
     if (guard !== undefined && arr(guard)[0] !== 0) return;
     for (const it of items) checkSize('optimizerStepAll', 'a weight', arr(it.weight), it.size);
     for (const it of items) optimizerStep(update, arr(it.weight), arr(it.grad), it.slots.map(arr));
+  }
+
+  pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): DataHandle {
+    return pad(arr(x.handle), x.shape, paddings, value);
+  }
+
+  pool(x: TensorInfo, params: PoolParams): DataHandle {
+    return pool(arr(x.handle), params);
+  }
+
+  poolGrad(dy: DataHandle, x: TensorInfo, params: PoolParams): DataHandle {
+    return poolGrad(arr(dy), arr(x.handle), params);
+  }
+
+  softmax(x: TensorInfo, axis: number, log: boolean): DataHandle {
+    return softmax(arr(x.handle), x.shape, axis, log);
+  }
+
+  softmaxGrad(y: TensorInfo, dy: DataHandle, axis: number, log: boolean): DataHandle {
+    return softmaxGrad(arr(y.handle), arr(dy), y.shape, axis, log);
   }
 
   dispose(): void {}

@@ -10,6 +10,9 @@ import { binary, copy, fill, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, gatherPair, oneHot, slice, transpose } from './movement.js';
 import { argMax, reduce } from './reduce.js';
+import { pad } from './pad.js';
+import { pool, poolGrad } from './pooling.js';
+import { softmax, softmaxGrad } from './softmax.js';
 import { accumulateStep, assign, assignAll, checkFinite, checkFiniteAll, optimizerStep, optimizerStepAll } from './training.js';
 
 /** Backend methods that record device work (everything but bookkeeping and transfers). */
@@ -49,4 +52,9 @@ export const kernels = {
   batchNormTrain: { shaders: ['batchnorm_stats', 'batchnorm_apply'], run: batchnorm.batchNormTrain },
   batchNormInfer: { shaders: ['batchnorm_apply'], run: batchnorm.batchNormInfer },
   batchNormGrad: { shaders: ['batchnorm_backward'], run: batchnorm.batchNormGrad },
+  pad: { shaders: ['pad'], run: pad },
+  pool: { shaders: ['pool'], run: pool },
+  poolGrad: { shaders: ['pool'], run: poolGrad },
+  softmax: { shaders: ['softmax'], run: softmax },
+  softmaxGrad: { shaders: ['softmax'], run: softmaxGrad },
 } as const satisfies Record<KernelName, Kernel>;

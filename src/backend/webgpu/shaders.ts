@@ -18,6 +18,9 @@ import stepSums from '../../../shaders/step_sums.wgsl?raw';
 import strided from '../../../shaders/strided.wgsl?raw';
 import unary from '../../../shaders/unary.wgsl?raw';
 import where from '../../../shaders/where.wgsl?raw';
+import pad from '../../../shaders/pad.wgsl?raw';
+import pool from '../../../shaders/pool.wgsl?raw';
+import softmax from '../../../shaders/softmax.wgsl?raw';
 
 /** Shader name -> WGSL source. The key is also the file name under `shaders/` (`.wgsl`). */
 export const shaders = {
@@ -37,6 +40,9 @@ export const shaders = {
   strided,
   unary,
   where,
+  pad,
+  pool,
+  softmax,
 } as const satisfies Record<string, string>;
 
 /** Name of a WGSL file under `shaders/`, without the extension. */
