@@ -177,3 +177,28 @@ describe('graphs both ways: a residual block (Add) and a nested base model', () 
     });
   }
 });
+
+describe('image layers both ways (padding, pooling, ReLU, Flatten, Softmax)', () => {
+  const IMG = Array.from({ length: 2 * 6 * 6 * 3 }, (_, i) => Math.sin(0.37 * i) * 1.5);
+  it('TF.js -> wgnn -> TF.js: same predictions, the same layers written back', async () => {
+    const ref = tf.sequential({ layers: [
+      tf.layers.zeroPadding2d({ padding: [[1, 0], [0, 1]], inputShape: [6, 6, 3], name: 'img_pad' }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same', name: 'img_max' }),
+      tf.layers.batchNormalization({ name: 'img_bn', momentum: 0.9 }),
+      tf.layers.reLU({ maxValue: 1, name: 'img_relu' }),
+      tf.layers.averagePooling2d({ poolSize: 2, name: 'img_avg' }),
+      tf.layers.flatten({ name: 'img_flat' }),
+      tf.layers.dense({ units: 3, name: 'img_dense' }),
+      tf.layers.softmax({ name: 'img_softmax' }),
+    ] });
+    await ref.fit(tf.tensor(IMG, [2, 6, 6, 3]), tf.tensor([[1, 0, 0], [0, 1, 0]]), { epochs: 1, verbose: 0 }).catch(() => undefined);
+    const art = await tfArtifacts(ref);
+    const m = await wg.loadLayersModel(asWg(art));
+    const want = (await (ref.predict(tf.tensor(IMG, [2, 6, 6, 3])) as tf.Tensor).data()) as Float32Array;
+    expect(await m.predict(wg.tensor(IMG, [2, 6, 6, 3])).data()).toBeAllClose(want, { rtol: 1e-5, atol: 1e-6 });
+    const back = await tfLoad(await m.save());
+    const again = (await (back.predict(tf.tensor(IMG, [2, 6, 6, 3])) as tf.Tensor).data()) as Float32Array;
+    expect(again).toBeAllClose(want, { rtol: 1e-6, atol: 1e-7 });
+    expect(back.layers.map((l) => [l.getClassName(), l.name])).toEqual(ref.layers.map((l) => [l.getClassName(), l.name]));
+  });
+});
