@@ -34,8 +34,9 @@ export class Model extends Layer {
   /** @internal Set by `compile`. */
   compiled: Compiled | null = null;
 
-  constructor(options: ModelOptions | null, defaultName = 'model') {
-    super({ name: options?.name }, defaultName);
+  /** `name`: the name of a model whose graph comes later (Sequential). */
+  constructor(options: ModelOptions | null, defaultName = 'model', name?: string) {
+    super({ name: options?.name ?? name }, defaultName);
     if (options !== null) {
       const ins = Array.isArray(options.inputs) ? options.inputs : [options.inputs];
       const outs = Array.isArray(options.outputs) ? options.outputs : [options.outputs];

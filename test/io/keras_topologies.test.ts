@@ -231,3 +231,27 @@ describe('tf.keras 2 through the TF.js converter', () => {
       .rejects.toThrow(/config key 'activity_regularizer' .*not supported by wgnn \(only null\)/);
   });
 });
+
+describe('nested models: weights scoped by the model names', () => {
+  function nested(tag: string, innerName: string, headName: string) {
+    const i = wg.input({ shape: [3], name: `${tag}_bin` });
+    const base = wg.model({ inputs: i, outputs: wg.layers.dense({ units: 2, name: innerName, kernelInitializer: { name: 'glorotUniform', seed: 41 } }).apply(i), name: `${tag}_base` });
+    return wg.sequential({ name: `${tag}_top`, layers: [base, wg.layers.dense({ units: 1, name: headName, kernelInitializer: { name: 'glorotUniform', seed: 42 } })] });
+  }
+
+  it('file names with the nested and outer model names in front bind (Keras-converter style)', async () => {
+    const m = nested('sc', 'sc_inner', 'sc_head');
+    const art = await m.save();
+    const scoped = art.weightSpecs.map((s) => ({ ...s, name: s.name.startsWith('sc_inner') ? `sc_top/sc_base/${s.name}` : `sc_top/${s.name}` }));
+    const back = await wg.loadLayersModel({ ...art, weightSpecs: scoped });
+    expect(Array.from(await back.predict(wg.tensor([[1, 2, 3]])).data())).toEqual(Array.from(await m.predict(wg.tensor([[1, 2, 3]])).data()));
+  });
+
+  it('a nested layer named like an outer one is saved under its scoped name and loads back bit-exactly', async () => {
+    const m = nested('dup', 'same_name', 'same_name');
+    const art = await m.save();
+    expect(art.weightSpecs.map((s) => s.name)).toEqual(['dup_base/same_name/kernel', 'dup_base/same_name/bias', 'dup_top/same_name/kernel', 'dup_top/same_name/bias']);
+    const back = await wg.loadLayersModel(art);
+    for (let k = 0; k < m.weights.length; k++) expect(Array.from(await back.weights[k].data())).toEqual(Array.from(await m.weights[k].data()));
+  });
+});
