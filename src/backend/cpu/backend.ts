@@ -5,11 +5,12 @@
  */
 import type { Shape } from '../../core/shape.js';
 import type {
-  AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
+  AssignPair, Backend, Conv2dInfo, ConvActivation, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
   MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
 } from '../backend.js';
 import type { Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
+import { convForward, convGradFilter, convGradInput } from './conv.js';
 import { binary, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, oneHot, slice, transpose } from './movement.js';
@@ -188,6 +189,32 @@ export class CpuBackend implements Backend {
   optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void {
     if (guard !== undefined && arr(guard)[0] !== 0) return;
     for (const it of items) optimizerStep(update, arr(it.weight), arr(it.grad), it.slots.map(arr));
+  }
+
+  conv2d(x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation): DataHandle {
+    return convForward(arr(x), arr(filter), info, opt(bias), activation, false);
+  }
+
+  conv2dGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradInput(arr(dy), arr(filter), info, false);
+  }
+
+  conv2dGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradFilter(arr(x), arr(dy), info, false);
+  }
+
+  depthwiseConv2d(
+    x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation,
+  ): DataHandle {
+    return convForward(arr(x), arr(filter), info, opt(bias), activation, true);
+  }
+
+  depthwiseGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradInput(arr(dy), arr(filter), info, true);
+  }
+
+  depthwiseGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradFilter(arr(x), arr(dy), info, true);
   }
 
   dispose(): void {}

@@ -4,7 +4,7 @@
  * for which method. Data handles are GpuHandles.
  */
 import type {
-  AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
+  AssignPair, Backend, Conv2dInfo, ConvActivation, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
   OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
 } from '../backend.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
@@ -200,6 +200,32 @@ export class WebGpuBackend implements Backend {
   optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void {
     const gpuItems = items.map((it) => ({ weight: gpu(it.weight), grad: gpu(it.grad), slots: it.slots.map(gpu), size: it.size }));
     kernels.optimizerStepAll.run(this.ctx, this.#scratch, update, gpuItems, guard && gpu(guard));
+  }
+
+  conv2d(x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation): DataHandle {
+    return kernels.conv2d.run(this.ctx, gpu(x), gpu(filter), info, orNull(bias), activation);
+  }
+
+  conv2dGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.conv2dGradInput.run(this.ctx, gpu(dy), gpu(filter), info);
+  }
+
+  conv2dGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.conv2dGradFilter.run(this.ctx, gpu(x), gpu(dy), info);
+  }
+
+  depthwiseConv2d(
+    x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation,
+  ): DataHandle {
+    return kernels.depthwiseConv2d.run(this.ctx, gpu(x), gpu(filter), info, orNull(bias), activation);
+  }
+
+  depthwiseGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.depthwiseGradInput.run(this.ctx, gpu(dy), gpu(filter), info);
+  }
+
+  depthwiseGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.depthwiseGradFilter.run(this.ctx, gpu(x), gpu(dy), info);
   }
 
   dispose(): void {

@@ -1,0 +1,123 @@
+/**
+ * 2-D convolutions on WebGPU: shaders/conv2d.wgsl (full convolution, implicit GEMMs with 4x4
+ * register blocks) and shaders/depthwise.wgsl (one invocation per output element). One dispatch
+ * per call: the forward fuses bias and activation into its output pass. NHWC and NCHW are both
+ * addressed through strides (no transposes). Twins of `../cpu/conv.ts`.
+ */
+import type { Conv2dInfo, ConvActivation } from '../backend.js';
+import { BackendError } from '../../core/errors.js';
+import { convStrides } from '../cpu/conv.js';
+import { grid, type GpuContext, type GpuHandle } from './context.js';
+import { Params } from './params.js';
+
+/** `act` of the shaders' params. */
+const ACT_CODES = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, tanh: 4 } as const satisfies Record<ConvActivation, number>;
+
+/** Outputs per workgroup along each GEMM axis (8x8 invocations of 4x4 blocks). */
+const TILE = 32;
+
+type Pass = 'forward' | 'gradInput' | 'gradFilter';
+
+function describe(op: string, info: Conv2dInfo): string {
+  const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = info;
+  return `webgpu ${op}: input [${batch},${inH},${inW},${inC}] (NHWC order), kernel ${kH}x${kW}, ` +
+    `output [${batch},${outH},${outW},${outC}], strides [${info.strideH},${info.strideW}], ` +
+    `dilations [${info.dilationH},${info.dilationW}], ${info.channelsFirst ? 'NCHW' : 'NHWC'}`;
+}
+
+/** Every binding within maxStorageBufferBindingSize, every grid axis within the workgroup limit. */
+function checkLimits(ctx: GpuContext, op: string, info: Conv2dInfo, filterSize: number, groups: readonly number[]): void {
+  const maxBytes = ctx.limits.maxStorageBufferBindingSize;
+  const sizes = {
+    input: info.batch * info.inH * info.inW * info.inC, output: info.batch * info.outH * info.outW * info.outC,
+    filter: filterSize,
+  };
+  for (const [what, n] of Object.entries(sizes)) {
+    if (n * 4 > maxBytes) {
+      throw new BackendError(`${describe(op, info)}: the ${what} needs ${n * 4} bytes in one binding, more than maxStorageBufferBindingSize ${maxBytes}`);
+    }
+  }
+  const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+  if (groups.some((g) => g > max)) {
+    throw new BackendError(`${describe(op, info)}: needs workgroups [${groups.join(',')}], more than ${max} per dimension`);
+  }
+}
+
+function params(info: Conv2dInfo, act: ConvActivation, hasBias: boolean): Uint32Array {
+  return new Params()
+    .u32(info.batch, info.inH, info.inW, info.inC, info.outH, info.outW, info.outC, info.kH, info.kW)
+    .u32(info.strideH, info.strideW, info.dilationH, info.dilationW, info.padTop, info.padLeft)
+    .u32(ACT_CODES[act], hasBias ? 1 : 0, 0, 0, 0)
+    .u32(...convStrides(info, info.inH, info.inW, info.inC), ...convStrides(info, info.outH, info.outW, info.outC))
+    .words();
+}
+
+/** Whether a pass may read vec4s along channels (NHWC, and the channel counts it reads by 4). */
+function vec4Entry(pass: Pass, info: Conv2dInfo): boolean {
+  if (info.channelsFirst) return false;
+  if (pass === 'gradInput') return info.outC % 4 === 0;
+  return info.inC % 4 === 0 && info.outC % 4 === 0;
+}
+
+/** One dispatch of shaders/conv2d.wgsl's `pass`; `a`, `b` are the GEMM's operands. */
+function conv(
+  ctx: GpuContext, pass: Pass, info: Conv2dInfo, a: GpuHandle, b: GpuHandle, bias: GpuHandle | null, act: ConvActivation,
+): GpuHandle {
+  const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = info;
+  const [rows, cols, outSize] = {
+    forward: [outH * outW, outC, batch * outH * outW * outC],
+    gradInput: [inH * inW, inC, batch * inH * inW * inC],
+    gradFilter: [kH * kW * inC, outC, kH * kW * inC * outC],
+  }[pass];
+  const groups = [Math.ceil(cols / TILE), Math.ceil(rows / TILE), pass === 'gradFilter' ? 1 : batch];
+  const op = `conv2d ${pass}`;
+  checkLimits(ctx, op, info, kH * kW * inC * outC, groups);
+  const out = ctx.alloc(outSize, `conv2d.${pass}`);
+  const entry = vec4Entry(pass, info) ? `${pass}4` : pass;
+  const bindings = [ctx.uniform(params(info, act, bias !== null), 'conv2d'), a, b, out];
+  if (pass === 'forward') bindings.push(bias ?? b);
+  ctx.dispatch(`conv2d.${pass}`, ctx.pipeline('conv2d', entry), bindings, [groups[0], groups[1], groups[2]]);
+  return out;
+}
+
+/** One dispatch of shaders/depthwise.wgsl's `pass`, one invocation per output element. */
+function depthwise(
+  ctx: GpuContext, pass: Pass, info: Conv2dInfo, a: GpuHandle, b: GpuHandle, bias: GpuHandle | null, act: ConvActivation,
+): GpuHandle {
+  const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = info;
+  const n = { forward: batch * outH * outW * outC, gradInput: batch * inH * inW * inC, gradFilter: kH * kW * outC }[pass];
+  const groups = grid(n);
+  const op = `depthwiseConv2d ${pass}`;
+  checkLimits(ctx, op, info, kH * kW * outC, groups);
+  const out = ctx.alloc(n, `depthwise.${pass}`);
+  const bindings = [ctx.uniform(params(info, act, bias !== null), 'depthwise'), a, b, out];
+  if (pass === 'forward') bindings.push(bias ?? b);
+  ctx.dispatch(`depthwise.${pass}`, ctx.pipeline('depthwise', pass), bindings, groups);
+  return out;
+}
+
+export function conv2d(ctx: GpuContext, x: GpuHandle, f: GpuHandle, info: Conv2dInfo, bias: GpuHandle | null, act: ConvActivation): GpuHandle {
+  return conv(ctx, 'forward', info, x, f, bias, act);
+}
+
+export function conv2dGradInput(ctx: GpuContext, dy: GpuHandle, f: GpuHandle, info: Conv2dInfo): GpuHandle {
+  return conv(ctx, 'gradInput', info, dy, f, null, 'linear');
+}
+
+export function conv2dGradFilter(ctx: GpuContext, x: GpuHandle, dy: GpuHandle, info: Conv2dInfo): GpuHandle {
+  return conv(ctx, 'gradFilter', info, x, dy, null, 'linear');
+}
+
+export function depthwiseConv2d(
+  ctx: GpuContext, x: GpuHandle, f: GpuHandle, info: Conv2dInfo, bias: GpuHandle | null, act: ConvActivation,
+): GpuHandle {
+  return depthwise(ctx, 'forward', info, x, f, bias, act);
+}
+
+export function depthwiseGradInput(ctx: GpuContext, dy: GpuHandle, f: GpuHandle, info: Conv2dInfo): GpuHandle {
+  return depthwise(ctx, 'gradInput', info, dy, f, null, 'linear');
+}
+
+export function depthwiseGradFilter(ctx: GpuContext, x: GpuHandle, dy: GpuHandle, info: Conv2dInfo): GpuHandle {
+  return depthwise(ctx, 'gradFilter', info, x, dy, null, 'linear');
+}
