@@ -8,6 +8,7 @@ import { tidy } from '../core/scope.js';
 import { tensor } from '../ops/creation.js';
 import { BatchNormalization } from '../layers/batchnorm.js';
 import { Activation, Dense, Dropout } from '../layers/core.js';
+import { Conv2D, DepthwiseConv2D, SeparableConv2D } from '../layers/conv.js';
 import { input, type Layer, type SymbolicTensor } from '../layers/layer.js';
 import type { Model } from './model.js';
 
@@ -37,7 +38,9 @@ export interface ModelTopology {
 }
 
 type LayerCtor = new (config: never) => Layer;
-const REGISTRY: Record<string, LayerCtor> = { Dense, BatchNormalization, Activation, Dropout };
+const REGISTRY: Record<string, LayerCtor> = {
+  Dense, BatchNormalization, Activation, Dropout, Conv2D, DepthwiseConv2D, SeparableConv2D,
+};
 
 /** @internal */
 export async function saveModel(model: Model): Promise<ModelArtifacts> {

@@ -52,8 +52,8 @@ function pair(op: string, what: string, v: unknown, ctx: string): [number, numbe
   return [p[0], p[1]];
 }
 
-/** [padBefore, outSize] of one spatial axis. */
-function axisPadding(padding: ConvPadding, axis: 0 | 1, size: number, k: number, s: number, d: number): [number, number] {
+/** [padBefore, outSize] of one spatial axis (outSize <= 0: the kernel does not fit). */
+export function axisPadding(padding: ConvPadding, axis: 0 | 1, size: number, k: number, s: number, d: number): [number, number] {
   const eff = (k - 1) * d + 1;
   if (padding === 'valid') return [0, Math.floor((size - eff) / s) + 1];
   if (padding === 'same') {
