@@ -3,6 +3,7 @@
 //                then y = act(Y + bias[oc]) in the same pass (the fused epilogue).
 //   gradInput:   dX[pixel, ic]       = sum over (kh, kw, oc) of dY[pixel whose tap is this one, oc] * W[kh, kw, ic, oc]
 //   gradFilter:  dW[(kh, kw, ic), oc] = sum over (b, oh, ow) of X[tap, ic] * dY[b, oh, ow, oc]
+//   activationGrad: dZ = dY * act'(Z), written with Y = act(Z) (elementwise, before the two above)
 // Each invocation owns a 4x4 register block of its GEMM's output (4 rows x 4 columns, held as a
 // mat4x4 whose column i is row i) and walks the reduction on its own, like matmul.wgsl: no
 // workgroup memory or barriers. A workgroup of 8x8 invocations covers 32x32 outputs; z is the
@@ -316,4 +317,23 @@ fn gradFilter4(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   storeFilter(r0, n0, acc);
+}
+
+/** act'(z) written with y = act(z). */
+fn slope(y: f32) -> f32 {
+  switch p.act {
+    case 1u: { return select(0.0, 1.0, y > 0.0); }
+    case 2u: { return select(0.0, 1.0, y > 0.0 && y < 6.0); }
+    case 3u: { return y * (1.0 - y); }
+    case 4u: { return 1.0 - y * y; }
+    default: { return 1.0; }
+  }
+}
+
+// a = dy, b = y (the fused forward's output); one invocation per element, 2-D grid of 256s.
+@compute @workgroup_size(256)
+fn activationGrad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= p.batch * p.outH * p.outW * p.outC) { return; }
+  out[i] = a[i] * slope(b[i]);
 }

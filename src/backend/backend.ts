@@ -271,6 +271,11 @@ export interface Backend {
   depthwiseGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle;
   /** Gradient of `depthwiseConv2d` with respect to the filter: [kH, kW, inC, multiplier]. */
   depthwiseGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle;
+  /**
+   * dz = dy * act'(z) of a fused convolution's output y = act(z), written with y (one pass over
+   * the info's output elements; one dispatch on WebGPU).
+   */
+  convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle;
 
   /** Releases every device resource; the backend is unusable afterwards. */
   dispose(): void;

@@ -8,7 +8,6 @@ import { CONV_ACTIVATIONS, type Conv2dInfo, type ConvActivation } from '../backe
 import { engine } from '../core/engine.js';
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { greater, less, mul, square, sub } from './elementwise.js';
 import { asTensor, record, wrap } from './op.js';
 import { sum } from './reduce.js';
 
@@ -108,25 +107,6 @@ function outShape(info: Conv2dInfo): number[] {
   return info.channelsFirst ? [batch, outC, outH, outW] : [batch, outH, outW, outC];
 }
 
-/** dL/dz from dL/dy with y = act(z), written with y (the kept output). */
-function activationGrad(act: ConvActivation, dy: Tensor, y: Tensor): Tensor {
-  switch (act) {
-    case 'linear':
-      return dy;
-    case 'relu':
-      return mul(dy, greater(y, 0));
-    case 'relu6':
-      return mul(dy, mul(greater(y, 0), less(y, 6)));
-    case 'sigmoid':
-      return mul(dy, mul(y, sub(1, y)));
-    case 'tanh':
-      return mul(dy, sub(1, square(y)));
-    default:
-      act satisfies never;
-      throw new ValueError(`internal: unknown conv activation ${String(act)}`);
-  }
-}
-
 function checkFused(op: string, x: Tensor, f: Tensor, o: FusedConv2dOptions, info: Conv2dInfo): ConvActivation {
   for (const k of Object.keys(o)) {
     if (!FUSED_KEYS.includes(k)) throw new ValueError(`${op}: unknown option '${k}' (allowed: ${FUSED_KEYS.join(', ')})`);
@@ -162,7 +142,8 @@ export function fusedConv2d(x: Tensor, filter: Tensor, options: FusedConv2dOptio
   const inputs = bias ? [tx, tf, bias] : [tx, tf];
   record(op, inputs, [y], ([dy], need = inputs.map(() => true)) => {
     if (dy === null) return inputs.map(() => null);
-    const dz = activationGrad(act, dy, y);
+    // One pass for act' (none for linear): dz = dy * act'(z), written with y.
+    const dz = act === 'linear' ? dy : wrap(be.convActivationGrad(dy.handle, y.handle, info, act), shape);
     const gradIn = dw ? be.depthwiseGradInput.bind(be) : be.conv2dGradInput.bind(be);
     const gradF = dw ? be.depthwiseGradFilter.bind(be) : be.conv2dGradFilter.bind(be);
     const out: (Tensor | null)[] = [

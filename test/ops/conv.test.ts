@@ -197,6 +197,22 @@ describe('fused conv + bias + activation', () => {
     expect([s1a - s0, s2 - s1]).toEqual(backendName() === 'webgpu' ? [1, 1] : [0, 0]);
     wg.dispose([x, f, fd, b, y, yd]);
   });
+
+  it('the fused backward is four dispatches on WebGPU: act\', bias sum, input and filter gradients', async () => {
+    const x = wg.randomUniform([2, 6, 6, 4], { seed: 1 });
+    const f = wg.randomUniform([3, 3, 4, 8], { seed: 2 });
+    const b = wg.randomUniform([8], { seed: 3 });
+    const dy = wg.randomUniform([2, 6, 6, 8], { seed: 4 });
+    for (const activation of ACTS) {
+      const s0 = wg.backendStats().dispatches;
+      const g = wg.grads((a, k, c) => fusedConv2d(a, k, { padding: 'same', bias: c, activation }))([x, f, b], dy);
+      const n = wg.backendStats().dispatches - s0;
+      // 1 forward + (act' unless linear) + bias sum + gradInput + gradFilter.
+      expect(n).toBe(backendName() === 'webgpu' ? (activation === 'linear' ? 4 : 5) : 0);
+      wg.dispose(g);
+    }
+    wg.dispose([x, f, b, dy]);
+  });
 });
 
 describe('conv2d bad input', () => {

@@ -10,7 +10,7 @@ import type {
 } from '../backend.js';
 import type { Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
-import { convForward, convGradFilter, convGradInput } from './conv.js';
+import { convActivationGrad, convForward, convGradFilter, convGradInput } from './conv.js';
 import { binary, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, oneHot, slice, transpose } from './movement.js';
@@ -215,6 +215,10 @@ export class CpuBackend implements Backend {
 
   depthwiseGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
     return convGradFilter(arr(x), arr(dy), info, true);
+  }
+
+  convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle {
+    return convActivationGrad(arr(dy), arr(y), info, activation);
   }
 
   dispose(): void {}

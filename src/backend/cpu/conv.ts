@@ -108,3 +108,29 @@ export function convGradFilter(x: Arr, dy: Arr, info: Conv2dInfo, depthwise: boo
   forEachTap(info, depthwise, (yi, xi, fi) => (df[fi] += dy[yi] * x[xi]));
   return df;
 }
+
+/** act'(z) written with y = act(z). */
+function activationSlope(act: ConvActivation, y: number): number {
+  switch (act) {
+    case 'linear':
+      return 1;
+    case 'relu':
+      return y > 0 ? 1 : 0;
+    case 'relu6':
+      return y > 0 && y < 6 ? 1 : 0;
+    case 'sigmoid':
+      return y * (1 - y);
+    case 'tanh':
+      return 1 - y * y;
+    default:
+      act satisfies never;
+      throw new Error(`internal: unknown conv activation ${String(act)}`);
+  }
+}
+
+/** dz = dy * act'(z), from the fused output y. */
+export function convActivationGrad(dy: Arr, y: Arr, info: Conv2dInfo, act: ConvActivation): Arr {
+  const dz = alloc(dy, outSize(info));
+  for (let i = 0; i < dz.length; i++) dz[i] = dy[i] * activationSlope(act, y[i]);
+  return dz;
+}

@@ -228,6 +228,10 @@ export class WebGpuBackend implements Backend {
     return kernels.depthwiseGradFilter.run(this.ctx, gpu(x), gpu(dy), info);
   }
 
+  convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle {
+    return kernels.convActivationGrad.run(this.ctx, gpu(dy), gpu(y), info, activation);
+  }
+
   dispose(): void {
     this.ctx.dispose();
   }

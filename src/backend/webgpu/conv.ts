@@ -121,3 +121,14 @@ export function depthwiseGradInput(ctx: GpuContext, dy: GpuHandle, f: GpuHandle,
 export function depthwiseGradFilter(ctx: GpuContext, x: GpuHandle, dy: GpuHandle, info: Conv2dInfo): GpuHandle {
   return depthwise(ctx, 'gradFilter', info, x, dy, null, 'linear');
 }
+
+/** dz = dy * act'(z) from y = act(z): one elementwise dispatch (shaders/conv2d.wgsl `activationGrad`). */
+export function convActivationGrad(ctx: GpuContext, dy: GpuHandle, y: GpuHandle, info: Conv2dInfo, act: ConvActivation): GpuHandle {
+  const n = info.batch * info.outH * info.outW * info.outC;
+  const groups = grid(n);
+  checkLimits(ctx, 'conv activation gradient', info, 0, groups);
+  const out = ctx.alloc(n, 'conv2d.activationGrad');
+  ctx.dispatch('conv2d.activationGrad', ctx.pipeline('conv2d', 'activationGrad'),
+    [ctx.uniform(params(info, act, false), 'conv2d'), dy, y, out], groups);
+  return out;
+}

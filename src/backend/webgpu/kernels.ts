@@ -56,4 +56,5 @@ export const kernels = {
   depthwiseConv2d: { shaders: ['depthwise'], run: conv.depthwiseConv2d },
   depthwiseGradInput: { shaders: ['depthwise'], run: conv.depthwiseGradInput },
   depthwiseGradFilter: { shaders: ['depthwise'], run: conv.depthwiseGradFilter },
+  convActivationGrad: { shaders: ['conv2d'], run: conv.convActivationGrad },
 } as const satisfies Record<KernelName, Kernel>;
