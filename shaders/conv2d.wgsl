@@ -31,6 +31,8 @@ struct Params {
   // 0 linear, 1 relu, 2 relu6, 3 sigmoid, 4 tanh (forward only).
   act: u32,
   hasBias: u32,
+  // gradFilter: (image, output row) lines summed per split; split z writes partial sums at z.
+  linesPerSplit: u32,
   xs: vec4<u32>,
   ys: vec4<u32>,
 }
@@ -265,17 +267,19 @@ fn filterTaps(fr: FilterRows, z: u32, oh: u32, ow: u32) -> Taps {
   return Taps(select(vec4<u32>(z * p.xs.x), off, ok), select(vec4<f32>(0.0), vec4<f32>(1.0), ok));
 }
 
-fn storeFilter(r0: u32, n0: u32, acc: mat4x4<f32>) {
+fn storeFilter(r0: u32, n0: u32, split: u32, acc: mat4x4<f32>) {
   let rows = p.kH * p.kW * p.inC;
+  let base = split * rows * p.outC;
   for (var i = 0u; i < 4u; i++) {
     if (r0 + i >= rows) { return; }
     for (var j = 0u; j < 4u; j++) {
-      if (n0 + j < p.outC) { out[(r0 + i) * p.outC + n0 + j] = acc[i][j]; }
+      if (n0 + j < p.outC) { out[base + (r0 + i) * p.outC + n0 + j] = acc[i][j]; }
     }
   }
 }
 
-// a = x, b = dy. Rows: filter rows (kh, kw, ic); columns: output channels.
+// a = x, b = dy. Rows: filter rows (kh, kw, ic); columns: output channels; z: a split of the
+// reduction (a range of (image, output row) lines), so that small filters still fill the device.
 @compute @workgroup_size(8, 8)
 fn gradFilter(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 4u;
@@ -284,17 +288,18 @@ fn gradFilter(@builtin(global_invocation_id) gid: vec3<u32>) {
   let fr = filterRows(r0);
   let cols = min(vec4<u32>(n0) + LANES, vec4<u32>(p.outC - 1u)) * p.ys.w;
   var acc = mat4x4<f32>();
-  for (var z = 0u; z < p.batch; z++) {
-    for (var oh = 0u; oh < p.outH; oh++) {
-      for (var ow = 0u; ow < p.outW; ow++) {
-        let t = filterTaps(fr, z, oh, ow);
-        let xv = gather4(t.off) * t.scale;
-        let dv = rowB(0u, 0u, cols + vec4<u32>(z * p.ys.x + oh * p.ys.y + ow * p.ys.z));
-        acc += mat4x4<f32>(xv.x * dv, xv.y * dv, xv.z * dv, xv.w * dv);
-      }
+  let first = gid.z * p.linesPerSplit;
+  for (var line = first; line < min(first + p.linesPerSplit, p.batch * p.outH); line++) {
+    let z = line / p.outH;
+    let oh = line % p.outH;
+    for (var ow = 0u; ow < p.outW; ow++) {
+      let t = filterTaps(fr, z, oh, ow);
+      let xv = gather4(t.off) * t.scale;
+      let dv = rowB(0u, 0u, cols + vec4<u32>(z * p.ys.x + oh * p.ys.y + ow * p.ys.z));
+      acc += mat4x4<f32>(xv.x * dv, xv.y * dv, xv.z * dv, xv.w * dv);
     }
   }
-  storeFilter(r0, n0, acc);
+  storeFilter(r0, n0, gid.z, acc);
 }
 
 // gradFilter with vec4 reads: x along channels (NHWC, inC % 4 == 0: the four rows share a tap),
@@ -306,17 +311,18 @@ fn gradFilter4(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (n0 >= p.outC || r0 >= p.kH * p.kW * p.inC) { return; }
   let fr = filterRows(r0);
   var acc = mat4x4<f32>();
-  for (var z = 0u; z < p.batch; z++) {
-    for (var oh = 0u; oh < p.outH; oh++) {
-      for (var ow = 0u; ow < p.outW; ow++) {
-        let t = filterTaps(fr, z, oh, ow);
-        let xv = a4[t.off.x / 4u] * t.scale.x;
-        let dv = b4[(z * p.ys.x + oh * p.ys.y + ow * p.ys.z + n0) / 4u];
-        acc += mat4x4<f32>(xv.x * dv, xv.y * dv, xv.z * dv, xv.w * dv);
-      }
+  let first = gid.z * p.linesPerSplit;
+  for (var line = first; line < min(first + p.linesPerSplit, p.batch * p.outH); line++) {
+    let z = line / p.outH;
+    let oh = line % p.outH;
+    for (var ow = 0u; ow < p.outW; ow++) {
+      let t = filterTaps(fr, z, oh, ow);
+      let xv = a4[t.off.x / 4u] * t.scale.x;
+      let dv = b4[(z * p.ys.x + oh * p.ys.y + ow * p.ys.z + n0) / 4u];
+      acc += mat4x4<f32>(xv.x * dv, xv.y * dv, xv.z * dv, xv.w * dv);
     }
   }
-  storeFilter(r0, n0, acc);
+  storeFilter(r0, n0, gid.z, acc);
 }
 
 /** act'(z) written with y = act(z). */

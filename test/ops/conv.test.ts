@@ -39,6 +39,9 @@ const CASES: Case[] = [
   { name: '3x3 same 64 -> 8 (vec4 path)', x: [1, 5, 5, 64], f: [3, 3, 64, 8], o: { padding: 'same' } },
   { name: 'dilation 2 same', x: [1, 8, 7, 4], f: [3, 3, 4, 4], o: { dilations: 2, padding: 'same' } },
   { name: 'explicit padding', x: [1, 5, 6, 2], f: [3, 2, 2, 3], o: { padding: [[1, 2], [0, 1]] } },
+  // Filter-gradient reduction splits: none (one output row), and 67 rows in 34 splits of 2 (last of 1).
+  { name: 'one output row (unsplit filter gradient)', x: [1, 1, 6, 3], f: [1, 3, 3, 2], o: {} },
+  { name: '67 output rows (uneven split filter gradient)', x: [1, 67, 3, 2], f: [1, 2, 2, 3], o: {} },
   { name: 'depthwise 3x3 same stride 2, multiplier 2', x: [2, 7, 6, 3], f: [3, 3, 3, 2], o: { strides: 2, padding: 'same' }, depthwise: true },
   { name: 'depthwise 5x3 valid, 5 channels', x: [1, 8, 6, 5], f: [5, 3, 5, 1], o: {}, depthwise: true },
   { name: 'depthwise dilation 2, 64 channels', x: [1, 6, 6, 64], f: [3, 3, 64, 1], o: { dilations: 2, padding: 'same' }, depthwise: true },
@@ -125,7 +128,7 @@ describe('conv2d / depthwiseConv2d', () => {
     }
   }
 
-  it.each([1, 7, 9, 11])('the float64 reference gradients of case %i match central finite differences', (i) => {
+  it.each([1, 7, 11, 13])('the float64 reference gradients of case %i match central finite differences', (i) => {
     const c = CASES[i];
     const d = data(c, 3);
     const [, dx, df] = f64Many(() => ours(c, d, false));
@@ -198,7 +201,7 @@ describe('fused conv + bias + activation', () => {
     wg.dispose([x, f, fd, b, y, yd]);
   });
 
-  it('the fused backward is four dispatches on WebGPU: act\', bias sum, input and filter gradients', async () => {
+  it('the fused backward on WebGPU: act\', bias sum, input gradient, filter gradient (+ sum of its split partials)', async () => {
     const x = wg.randomUniform([2, 6, 6, 4], { seed: 1 });
     const f = wg.randomUniform([3, 3, 4, 8], { seed: 2 });
     const b = wg.randomUniform([8], { seed: 3 });
@@ -207,8 +210,9 @@ describe('fused conv + bias + activation', () => {
       const s0 = wg.backendStats().dispatches;
       const g = wg.grads((a, k, c) => fusedConv2d(a, k, { padding: 'same', bias: c, activation }))([x, f, b], dy);
       const n = wg.backendStats().dispatches - s0;
-      // 1 forward + (act' unless linear) + bias sum + gradInput + gradFilter.
-      expect(n).toBe(backendName() === 'webgpu' ? (activation === 'linear' ? 4 : 5) : 0);
+      // 1 forward + (act' unless linear) + bias sum + gradInput + gradFilter; a 3x3x4x8 filter is
+      // 18 blocks of 4x4, so its reduction over 12 (image, row) lines is split: partials + one sum.
+      expect(n).toBe(backendName() === 'webgpu' ? (activation === 'linear' ? 5 : 6) : 0);
       wg.dispose(g);
     }
     wg.dispose([x, f, b, dy]);

@@ -9,6 +9,7 @@ import { BackendError } from '../../core/errors.js';
 import { convStrides } from '../cpu/conv.js';
 import { grid, type GpuContext, type GpuHandle } from './context.js';
 import { Params } from './params.js';
+import { reduce } from './reduce.js';
 
 /** `act` of the shaders' params. */
 const ACT_CODES = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, tanh: 4 } as const satisfies Record<ConvActivation, number>;
@@ -43,11 +44,11 @@ function checkLimits(ctx: GpuContext, op: string, info: Conv2dInfo, filterSize: 
   }
 }
 
-function params(info: Conv2dInfo, act: ConvActivation, hasBias: boolean): Uint32Array {
+function params(info: Conv2dInfo, act: ConvActivation, hasBias: boolean, linesPerSplit = 0): Uint32Array {
   return new Params()
     .u32(info.batch, info.inH, info.inW, info.inC, info.outH, info.outW, info.outC, info.kH, info.kW)
     .u32(info.strideH, info.strideW, info.dilationH, info.dilationW, info.padTop, info.padLeft)
-    .u32(ACT_CODES[act], hasBias ? 1 : 0, 0, 0, 0)
+    .u32(ACT_CODES[act], hasBias ? 1 : 0, linesPerSplit, 0, 0)
     .u32(...convStrides(info, info.inH, info.inW, info.inC), ...convStrides(info, info.outH, info.outW, info.outC))
     .words();
 }
@@ -59,7 +60,27 @@ function vec4Entry(pass: Pass, info: Conv2dInfo): boolean {
   return info.inC % 4 === 0 && info.outC % 4 === 0;
 }
 
-/** One dispatch of shaders/conv2d.wgsl's `pass`; `a`, `b` are the GEMM's operands. */
+/**
+ * 4x4 blocks a filter gradient aims for: with fewer (a small filter, a long reduction over the
+ * batch) the reduction is split over (image, output row) lines into partial sums, added by one
+ * `reduce` after it. At most MAX_SPLITS partial copies of the filter.
+ */
+const TARGET_BLOCKS = 16384;
+const MAX_SPLITS = 64;
+
+/** [splits, linesPerSplit] of a filter gradient. */
+function filterSplits(info: Conv2dInfo): [number, number] {
+  const blocks = Math.ceil((info.kH * info.kW * info.inC) / 4) * Math.ceil(info.outC / 4);
+  const lines = info.batch * info.outH;
+  const want = Math.max(1, Math.min(lines, MAX_SPLITS, Math.ceil(TARGET_BLOCKS / blocks)));
+  const per = Math.ceil(lines / want);
+  return [Math.ceil(lines / per), per];
+}
+
+/**
+ * One dispatch of shaders/conv2d.wgsl's `pass` (`a`, `b` are the GEMM's operands); a split filter
+ * gradient adds one `reduce` of its partial sums.
+ */
 function conv(
   ctx: GpuContext, pass: Pass, info: Conv2dInfo, a: GpuHandle, b: GpuHandle, bias: GpuHandle | null, act: ConvActivation,
 ): GpuHandle {
@@ -69,15 +90,19 @@ function conv(
     gradInput: [inH * inW, inC, batch * inH * inW * inC],
     gradFilter: [kH * kW * inC, outC, kH * kW * inC * outC],
   }[pass];
-  const groups = [Math.ceil(cols / TILE), Math.ceil(rows / TILE), pass === 'gradFilter' ? 1 : batch];
-  const op = `conv2d ${pass}`;
-  checkLimits(ctx, op, info, kH * kW * inC * outC, groups);
-  const out = ctx.alloc(outSize, `conv2d.${pass}`);
+  const [splits, lines] = pass === 'gradFilter' ? filterSplits(info) : [batch, 0];
+  const groups = [Math.ceil(cols / TILE), Math.ceil(rows / TILE), splits];
+  checkLimits(ctx, `conv2d ${pass}`, info, kH * kW * inC * outC, groups);
+  const split = pass === 'gradFilter' && splits > 1;
+  const out = ctx.alloc(outSize * (split ? splits : 1), split ? 'conv2d.gradFilter.partial' : `conv2d.${pass}`);
   const entry = vec4Entry(pass, info) ? `${pass}4` : pass;
-  const bindings = [ctx.uniform(params(info, act, bias !== null), 'conv2d'), a, b, out];
+  const bindings = [ctx.uniform(params(info, act, bias !== null, lines), 'conv2d'), a, b, out];
   if (pass === 'forward') bindings.push(bias ?? b);
   ctx.dispatch(`conv2d.${pass}`, ctx.pipeline('conv2d', entry), bindings, [groups[0], groups[1], groups[2]]);
-  return out;
+  if (!split) return out;
+  const sum = reduce(ctx, 'sum', { handle: out, shape: [splits, outSize] }, [0]);
+  ctx.release(out);
+  return sum;
 }
 
 /** One dispatch of shaders/depthwise.wgsl's `pass`, one invocation per output element. */
