@@ -45,6 +45,7 @@ const CASES: Case[] = [
   { name: 'depthwise 3x3 same stride 2, multiplier 2', x: [2, 7, 6, 3], f: [3, 3, 3, 2], o: { strides: 2, padding: 'same' }, depthwise: true },
   { name: 'depthwise 5x3 valid, 5 channels', x: [1, 8, 6, 5], f: [5, 3, 5, 1], o: {}, depthwise: true },
   { name: 'depthwise dilation 2, 64 channels', x: [1, 6, 6, 64], f: [3, 3, 64, 1], o: { dilations: 2, padding: 'same' }, depthwise: true },
+  { name: 'depthwise 3x3 same stride 2, 4 channels (vec4 path)', x: [2, 7, 6, 4], f: [3, 3, 4, 1], o: { strides: 2, padding: 'same' }, depthwise: true },
 ];
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);

@@ -68,9 +68,8 @@ function vec4Entry(pass: Pass, info: Conv2dInfo): boolean {
 const TARGET_BLOCKS = 16384;
 const MAX_SPLITS = 64;
 
-/** [splits, linesPerSplit] of a filter gradient. */
-function filterSplits(info: Conv2dInfo): [number, number] {
-  const blocks = Math.ceil((info.kH * info.kW * info.inC) / 4) * Math.ceil(info.outC / 4);
+/** [splits, linesPerSplit] of a filter gradient computed by `blocks` invocations. */
+function filterSplits(info: Conv2dInfo, blocks: number): [number, number] {
   const lines = info.batch * info.outH;
   const want = Math.max(1, Math.min(lines, MAX_SPLITS, Math.ceil(TARGET_BLOCKS / blocks)));
   const per = Math.ceil(lines / want);
@@ -90,7 +89,7 @@ function conv(
     gradInput: [inH * inW, inC, batch * inH * inW * inC],
     gradFilter: [kH * kW * inC, outC, kH * kW * inC * outC],
   }[pass];
-  const [splits, lines] = pass === 'gradFilter' ? filterSplits(info) : [batch, 0];
+  const [splits, lines] = pass === 'gradFilter' ? filterSplits(info, Math.ceil(rows / 4) * Math.ceil(cols / 4)) : [batch, 0];
   const groups = [Math.ceil(cols / TILE), Math.ceil(rows / TILE), splits];
   checkLimits(ctx, `conv2d ${pass}`, info, kH * kW * inC * outC, groups);
   const split = pass === 'gradFilter' && splits > 1;
@@ -105,20 +104,28 @@ function conv(
   return sum;
 }
 
-/** One dispatch of shaders/depthwise.wgsl's `pass`, one invocation per output element. */
+/**
+ * One dispatch of shaders/depthwise.wgsl's `pass`, one invocation per output element (per four
+ * channels in NHWC with multiplier 1 and C % 4 == 0); a split filter gradient adds one `reduce`.
+ */
 function depthwise(
   ctx: GpuContext, pass: Pass, info: Conv2dInfo, a: GpuHandle, b: GpuHandle, bias: GpuHandle | null, act: ConvActivation,
 ): GpuHandle {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = info;
   const n = { forward: batch * outH * outW * outC, gradInput: batch * inH * inW * inC, gradFilter: kH * kW * outC }[pass];
-  const groups = grid(n);
-  const op = `depthwiseConv2d ${pass}`;
-  checkLimits(ctx, op, info, kH * kW * outC, groups);
-  const out = ctx.alloc(n, `depthwise.${pass}`);
-  const bindings = [ctx.uniform(params(info, act, bias !== null), 'depthwise'), a, b, out];
+  const vec = !info.channelsFirst && info.multiplier === 1 && inC % 4 === 0;
+  const threads = vec ? n / 4 : n;
+  const [splits, lines] = pass === 'gradFilter' ? filterSplits(info, threads) : [1, 0];
+  const groups = [...grid(threads), splits];
+  checkLimits(ctx, `depthwiseConv2d ${pass}`, info, kH * kW * outC, groups);
+  const out = ctx.alloc(n * splits, splits > 1 ? 'depthwise.gradFilter.partial' : `depthwise.${pass}`);
+  const bindings = [ctx.uniform(params(info, act, bias !== null, lines), 'depthwise'), a, b, out];
   if (pass === 'forward') bindings.push(bias ?? b);
-  ctx.dispatch(`depthwise.${pass}`, ctx.pipeline('depthwise', pass), bindings, groups);
-  return out;
+  ctx.dispatch(`depthwise.${pass}`, ctx.pipeline('depthwise', vec ? `${pass}4` : pass), bindings, [groups[0], groups[1], groups[2]]);
+  if (splits === 1) return out;
+  const sum = reduce(ctx, 'sum', { handle: out, shape: [splits, n] }, [0]);
+  ctx.release(out);
+  return sum;
 }
 
 export function conv2d(ctx: GpuContext, x: GpuHandle, f: GpuHandle, info: Conv2dInfo, bias: GpuHandle | null, act: ConvActivation): GpuHandle {
