@@ -4,11 +4,12 @@
  * shaders/conv2d.wgsl and shaders/depthwise.wgsl.
  */
 import type { Conv2dInfo, ConvActivation } from '../backend.js';
+import { imageStrides } from '../../core/shape.js';
 import { alloc, type Arr } from './arrays.js';
 
 /** Element strides [batch, row, column, channel] of an activation with `c` channels. */
-export function convStrides(info: Conv2dInfo, h: number, w: number, c: number): [number, number, number, number] {
-  return info.channelsFirst ? [c * h * w, w, 1, h * w] : [h * w * c, w * c, c, 1];
+function convStrides(info: Conv2dInfo, h: number, w: number, c: number): [number, number, number, number] {
+  return imageStrides(info.channelsFirst, h, w, c);
 }
 
 /** The fused epilogue: act(v). */

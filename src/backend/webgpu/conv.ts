@@ -6,7 +6,7 @@
  */
 import type { Conv2dInfo, ConvActivation } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
-import { convStrides } from '../cpu/conv.js';
+import { imageStrides } from '../../core/shape.js';
 import { grid, type GpuContext, type GpuHandle } from './context.js';
 import { Params } from './params.js';
 import { reduce } from './reduce.js';
@@ -49,7 +49,8 @@ function params(info: Conv2dInfo, act: ConvActivation, hasBias: boolean, linesPe
     .u32(info.batch, info.inH, info.inW, info.inC, info.outH, info.outW, info.outC, info.kH, info.kW)
     .u32(info.strideH, info.strideW, info.dilationH, info.dilationW, info.padTop, info.padLeft)
     .u32(ACT_CODES[act], hasBias ? 1 : 0, linesPerSplit, 0, 0)
-    .u32(...convStrides(info, info.inH, info.inW, info.inC), ...convStrides(info, info.outH, info.outW, info.outC))
+    .u32(...imageStrides(info.channelsFirst, info.inH, info.inW, info.inC))
+    .u32(...imageStrides(info.channelsFirst, info.outH, info.outW, info.outC))
     .words();
 }
 
