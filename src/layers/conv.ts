@@ -10,8 +10,6 @@ import { applyActivation, checkActivation, type ActivationName } from './activat
 import { getInitializer, initializerConfig, type Initializer, type InitializerConfig, type InitializerName } from './initializers.js';
 import { BASE_OPTIONS, Layer, checkOptions, type LayerOptions, type SymbolicShape } from './layer.js';
 
-type InitSpec = InitializerName | InitializerConfig;
-
 /** Options common to the convolution layers. */
 export interface ConvLayerOptions extends LayerOptions {
   /** [kh, kw] or one number for both. */
@@ -27,27 +25,27 @@ export interface ConvLayerOptions extends LayerOptions {
   readonly activation?: ActivationName;
   readonly useBias?: boolean;
   /** Default 'zeros'. */
-  readonly biasInitializer?: InitSpec;
+  readonly biasInitializer?: InitializerName | InitializerConfig;
 }
 
 export interface Conv2DOptions extends ConvLayerOptions {
   readonly filters: number;
   /** Default 'glorotUniform'. */
-  readonly kernelInitializer?: InitSpec;
+  readonly kernelInitializer?: InitializerName | InitializerConfig;
 }
 
 export interface DepthwiseConv2DOptions extends ConvLayerOptions {
   /** Output channels per input channel; default 1. */
   readonly depthMultiplier?: number;
   /** Default 'glorotUniform'. */
-  readonly depthwiseInitializer?: InitSpec;
+  readonly depthwiseInitializer?: InitializerName | InitializerConfig;
 }
 
 export interface SeparableConv2DOptions extends ConvLayerOptions {
   readonly filters: number;
   readonly depthMultiplier?: number;
-  readonly depthwiseInitializer?: InitSpec;
-  readonly pointwiseInitializer?: InitSpec;
+  readonly depthwiseInitializer?: InitializerName | InitializerConfig;
+  readonly pointwiseInitializer?: InitializerName | InitializerConfig;
 }
 
 const COMMON = [...BASE_OPTIONS, 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'biasInitializer'];
@@ -61,7 +59,7 @@ abstract class ConvLayer extends Layer {
   readonly dilationRate: [number, number];
   readonly activation: ActivationName;
   readonly useBias: boolean;
-  protected readonly biasInit: Initializer;
+  readonly #biasInit: Initializer;
 
   constructor(options: ConvLayerOptions, base: string, className: string, extra: readonly string[]) {
     super(options, base);
@@ -82,7 +80,12 @@ abstract class ConvLayer extends Layer {
     this.dataFormat = format;
     this.activation = checkActivation(options.activation, this.label);
     this.useBias = options.useBias ?? true;
-    this.biasInit = getInitializer(options.biasInitializer, 'zeros', `${this.label} biasInitializer`);
+    this.#biasInit = getInitializer(options.biasInitializer, 'zeros', `${this.label} biasInitializer`);
+  }
+
+  /** The `bias` weight of `size` channels when the layer uses one (call from `build`, after the kernels). */
+  protected addBias(size: number): Variable | null {
+    return this.useBias ? this.addWeight('bias', () => this.#biasInit.apply([size]), true) : null;
   }
 
   protected positive(what: string, v: unknown): number {
@@ -160,7 +163,7 @@ abstract class ConvLayer extends Layer {
     return {
       name: this.name, trainable: this.trainable, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
       dataFormat: this.dataFormat, dilationRate: this.dilationRate, activation: this.activation, useBias: this.useBias,
-      biasInitializer: initializerConfig(this.biasInit),
+      biasInitializer: initializerConfig(this.#biasInit),
     };
   }
 
@@ -200,7 +203,7 @@ export class Conv2D extends ConvLayer {
   protected build(inputShape: SymbolicShape): void {
     const inC = inputShape[this.channelAxis] as number;
     this.#kernel = this.addWeight('kernel', () => this.#kernelInit.apply([...this.kernelSize, inC, this.filters]), true);
-    if (this.useBias) this.#bias = this.addWeight('bias', () => this.biasInit.apply([this.filters]), true);
+    this.#bias = this.addBias(this.filters);
   }
 
   protected call(x: Tensor): Tensor {
@@ -244,7 +247,7 @@ export class DepthwiseConv2D extends ConvLayer {
   protected build(inputShape: SymbolicShape): void {
     const inC = inputShape[this.channelAxis] as number;
     this.#kernel = this.addWeight('depthwise_kernel', () => this.#depthwiseInit.apply([...this.kernelSize, inC, this.depthMultiplier]), true);
-    if (this.useBias) this.#bias = this.addWeight('bias', () => this.biasInit.apply([inC * this.depthMultiplier]), true);
+    this.#bias = this.addBias(inC * this.depthMultiplier);
   }
 
   protected call(x: Tensor): Tensor {
@@ -298,7 +301,7 @@ export class SeparableConv2D extends ConvLayer {
     const mid = inC * this.depthMultiplier;
     this.#depthwise = this.addWeight('depthwise_kernel', () => this.#depthwiseInit.apply([...this.kernelSize, inC, this.depthMultiplier]), true);
     this.#pointwise = this.addWeight('pointwise_kernel', () => this.#pointwiseInit.apply([1, 1, mid, this.filters]), true);
-    if (this.useBias) this.#bias = this.addWeight('bias', () => this.biasInit.apply([this.filters]), true);
+    this.#bias = this.addBias(this.filters);
   }
 
   protected call(x: Tensor): Tensor {
