@@ -3,12 +3,15 @@
  * fused), input gradient and filter gradient, each one dispatch of shaders/conv2d.wgsl or
  * shaders/depthwise.wgsl, at [8,56,56,64] 3x3x64x64 'same', [8,112,112,32] depthwise 3x3 'same',
  * [8,28,28,128] 1x1x128x256. FLOPs = 2 * (output elements of the GEMM) * (its reduction length),
- * the same count for all three passes. Timed as the other kernel rows: record, submit, await
- * `onSubmittedWorkDone()`, one warm-up, median of `reps`.
+ * the same count for all three passes. Each full convolution is timed beside shaders/matmul.wgsl
+ * on its forward GEMM ([B*H*W, kh*kw*inC] x [kh*kw*inC, outC]); `ratioToMatmul` = conv GFLOP/s /
+ * matmul GFLOP/s (PERF.md: forward >= 0.6, gradients >= 0.4). Timed as the other kernel rows:
+ * record, submit, await `onSubmittedWorkDone()`, one warm-up, median of `reps`, interleaved.
  */
 import type { Conv2dInfo } from '../src/backend/backend.js';
 import type { GpuContext, GpuHandle } from '../src/backend/webgpu/context.js';
 import * as conv from '../src/backend/webgpu/conv.js';
+import { matmul } from '../src/backend/webgpu/matmul.js';
 import type { BenchRow } from './main.js';
 
 interface ConvCase {
@@ -70,15 +73,21 @@ export async function convRows(ctx: GpuContext, adapter: string, timeAll: Timer,
     };
     const p = passes(ctx, c, h);
     const names = ['forward', 'gradInput', 'gradFilter'] as const;
-    const times = await timeAll(ctx, names.map((n) => p[n]));
-    names.forEach((n, k) => {
-      const gflops = convFlops(c) / (times[k].ms * 1e6);
+    const [m, k, n] = [batch * outH * outW, kH * kW * inC, outC];
+    const gemm = c.depthwise ? null : { a: random(ctx, m * k, 'bench.a'), b: random(ctx, k * n, 'bench.b') };
+    const runs = names.map((name) => p[name]);
+    if (gemm) runs.push(() => ctx.release(matmul(ctx, { handle: gemm.a, shape: [m, k] }, { handle: gemm.b, shape: [k, n] }, false, false, [m, n])));
+    const times = await timeAll(ctx, runs);
+    const matmulGflops = gemm ? convFlops(c) / (times[3].ms * 1e6) : null;
+    names.forEach((name, i) => {
+      const gflops = convFlops(c) / (times[i].ms * 1e6);
       rows.push({
-        name: `${c.name} ${n}`, shape: [batch, inH, inW, inC], axis: null, backend: 'wgnn-webgpu', adapter,
-        ms: times[k].ms, copyMs: null, ratioToCopy: null, dispatches: times[k].dispatches, gflops,
+        name: `${c.name} ${name}`, shape: [batch, inH, inW, inC], axis: null, backend: 'wgnn-webgpu', adapter,
+        ms: times[i].ms, copyMs: null, ratioToCopy: null, dispatches: times[i].dispatches, gflops,
+        matmulGflops, ratioToMatmul: matmulGflops === null ? null : gflops / matmulGflops,
       });
     });
-    for (const v of Object.values(h)) ctx.release(v);
+    for (const v of [...Object.values(h), ...(gemm ? [gemm.a, gemm.b] : [])]) ctx.release(v);
   }
   return rows;
 }

@@ -381,7 +381,10 @@ async function main(): Promise<void> {
   if (params.get('only') === 'conv') {
     // Convolution GFLOP/s alone (bench/conv.ts): JSON only, no markdown.
     const results = await convRows(ctx, adapter, (c, runs) => timeAll(c, runs), random);
-    for (const r of results) log(`${r.name}: ${r.ms.toFixed(2)} ms, ${(r.gflops as number).toFixed(2)} GFLOP/s, ${r.dispatches} dispatch(es)`);
+    for (const r of results) {
+      const vs = r.ratioToMatmul === null ? '' : `, ${(r.ratioToMatmul as number).toFixed(2)}x matmul (${(r.matmulGflops as number).toFixed(2)} GFLOP/s)`;
+      log(`${r.name}: ${r.ms.toFixed(2)} ms, ${(r.gflops as number).toFixed(2)} GFLOP/s${vs}, ${r.dispatches} dispatch(es)`);
+    }
     (globalThis as { __wgnnBench?: unknown }).__wgnnBench = { results, date: new Date().toISOString(), reps };
     return;
   }
