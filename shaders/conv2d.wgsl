@@ -309,16 +309,24 @@ fn gradFilter4(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 4u;
   let r0 = gid.y * 4u;
   if (n0 >= p.outC || r0 >= p.kH * p.kW * p.inC) { return; }
+  // The four rows are channels ic..ic+3 of one tap (kh, kw): one scalar tap test, one vec4 of x.
   let fr = filterRows(r0);
+  let kh = fr.kh.x;
+  let kw = fr.kw.x;
   var acc = mat4x4<f32>();
   let first = gid.z * p.linesPerSplit;
   for (var line = first; line < min(first + p.linesPerSplit, p.batch * p.outH); line++) {
     let z = line / p.outH;
     let oh = line % p.outH;
+    let ih = i32(oh * p.strideH + kh * p.dilationH) - i32(p.padTop);
+    if (ih < 0 || ih >= i32(p.inH)) { continue; }
+    let xRow = (z * p.xs.x + u32(ih) * p.xs.y + fr.ic.x) / 4u;
+    let dRow = (z * p.ys.x + oh * p.ys.y + n0) / 4u;
     for (var ow = 0u; ow < p.outW; ow++) {
-      let t = filterTaps(fr, z, oh, ow);
-      let xv = a4[t.off.x / 4u] * t.scale.x;
-      let dv = b4[(z * p.ys.x + oh * p.ys.y + ow * p.ys.z + n0) / 4u];
+      let iw = i32(ow * p.strideW + kw * p.dilationW) - i32(p.padLeft);
+      if (iw < 0 || iw >= i32(p.inW)) { continue; }
+      let xv = a4[xRow + u32(iw) * (p.xs.z / 4u)];
+      let dv = b4[dRow + ow * (p.ys.z / 4u)];
       acc += mat4x4<f32>(xv.x * dv, xv.y * dv, xv.z * dv, xv.w * dv);
     }
   }
