@@ -179,3 +179,40 @@ describe('conv layer bad input', () => {
     expect(conv.weights.length).toBe(2);
   });
 });
+
+describe('a conv model trains as in TF.js', () => {
+  it('Conv2D(relu) -> DepthwiseConv2D -> SeparableConv2D(tanh), SGD with momentum: same weights and losses after 2 epochs', async () => {
+    const r = new Rng(77);
+    const [n, side, c] = [6, 7, 2];
+    const xv = r.uniform(n * side * side * c, -1, 1);
+    const yv = r.uniform(n * 2 * 2 * 3, -0.5, 0.5);
+    const init = (seed: number) => ({ name: 'glorotUniform' as const, seed });
+    const model = wg.sequential({ layers: [
+      wg.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [side, side, c], kernelInitializer: init(1) }),
+      wg.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, depthMultiplier: 2, depthwiseInitializer: init(2) }),
+      wg.layers.separableConv2d({ filters: 3, kernelSize: 2, activation: 'tanh', depthwiseInitializer: init(3), pointwiseInitializer: init(4) }),
+    ] });
+    const ref = tf.sequential({ layers: [
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [side, side, c] }),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, depthMultiplier: 2 }),
+      tf.layers.separableConv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }),
+    ] });
+    const x = wg.tensor(xv, [n, side, side, c]);
+    const y = wg.tensor(yv, [n, 2, 2, 3]);
+    model.predict(x).dispose();
+    for (const [i, l] of model.layers.entries()) {
+      ref.layers[i].setWeights(await Promise.all(l.weights.map(async (w) => tf.tensor(await w.data(), [...w.shape]))));
+    }
+    model.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0.1, momentum: 0.9 }), loss: 'meanSquaredError' });
+    ref.compile({ optimizer: tf.train.momentum(0.1, 0.9), loss: 'meanSquaredError' });
+    const h = await model.fit(x, y, { batchSize: 4, epochs: 2, shuffle: false });
+    const hr = await ref.fit(tf.tensor(Float32Array.from(xv), [n, side, side, c]), tf.tensor(Float32Array.from(yv), [n, 2, 2, 3]),
+      { batchSize: 4, epochs: 2, shuffle: false, verbose: 0 });
+    expect(h.history.loss).toBeAllClose(hr.history.loss as number[], { rtol: 1e-4 });
+    const theirs = ref.layers.flatMap((l) => l.getWeights());
+    const ours = model.layers.flatMap((l) => l.weights);
+    expect(ours.map((w) => [...w.shape])).toEqual(theirs.map((w) => w.shape));
+    for (let i = 0; i < ours.length; i++) expect(await ours[i].data()).toBeAllClose(theirs[i].dataSync(), { rtol: 1e-4, atol: 1e-5 });
+    wg.dispose([x, y]);
+  });
+});
