@@ -17,6 +17,8 @@ export { matmul } from './ops/matmul.js';
 export { reshape, transpose, slice, gather, concat, oneHot, broadcastTo } from './ops/movement.js';
 export { batchNormTrain, batchNormInfer } from './ops/batchnorm.js';
 export type { BatchNormOptions, MovingStats } from './ops/batchnorm.js';
+export { conv2d, depthwiseConv2d } from './ops/conv.js';
+export type { Conv2dOptions, ConvPadding } from './ops/conv.js';
 export { grad, grads, valueAndGrads, variableGrads } from './autograd/grad.js';
 export { input, Layer, SymbolicTensor, GraphNode } from './layers/layer.js';
 export type { InputOptions, ApplyOptions, SymbolicShape } from './layers/layer.js';

@@ -1,5 +1,8 @@
 /** The `wg.layers` factories (TF.js-style lower-camel names) and the layer classes. */
 import { BatchNormalization, type BatchNormalizationOptions } from './batchnorm.js';
+import {
+  Conv2D, DepthwiseConv2D, SeparableConv2D, type Conv2DOptions, type DepthwiseConv2DOptions, type SeparableConv2DOptions,
+} from './conv.js';
 import { Activation, Dense, Dropout, type ActivationOptions, type DenseOptions, type DropoutOptions } from './core.js';
 import type { LayerOptions } from './layer.js';
 import { Add, Average, Concatenate, MergeLayer, Multiply, Subtract, type ConcatenateOptions } from './merge.js';
@@ -51,6 +54,24 @@ export function concatenate(options: ConcatenateOptions = {}): Concatenate {
 
 export { BatchNormalization, Activation, Dense, Dropout };
 export { MergeLayer, Add, Subtract, Multiply, Average, Concatenate };
+
+/** 2-D convolution layer (see `Conv2D`). */
+export function conv2d(options: Conv2DOptions): Conv2D {
+  return new Conv2D(options);
+}
+
+/** Depthwise 2-D convolution layer (see `DepthwiseConv2D`). */
+export function depthwiseConv2d(options: DepthwiseConv2DOptions): DepthwiseConv2D {
+  return new DepthwiseConv2D(options);
+}
+
+/** Depthwise then pointwise (1x1) convolution layer (see `SeparableConv2D`). */
+export function separableConv2d(options: SeparableConv2DOptions): SeparableConv2D {
+  return new SeparableConv2D(options);
+}
+
+export { Conv2D, DepthwiseConv2D, SeparableConv2D };
+export type { Conv2DOptions, DepthwiseConv2DOptions, SeparableConv2DOptions, ConvLayerOptions } from './conv.js';
 export type { BatchNormalizationOptions, ActivationOptions, DenseOptions, DropoutOptions };
 export type { ConcatenateOptions };
 export type { Init, MovingSnapshot } from './batchnorm.js';

@@ -5,12 +5,13 @@
  */
 import type { Shape } from '../../core/shape.js';
 import type {
-  AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
+  AssignPair, Backend, Conv2dInfo, ConvActivation, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
   MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
   PoolParams,
 } from '../backend.js';
 import { checkSize, type Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
+import { convActivationGrad, convForward, convGradFilter, convGradInput } from './conv.js';
 import { binary, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, oneHot, slice, transpose } from './movement.js';
@@ -219,6 +220,36 @@ export class CpuBackend implements Backend {
 
   softmaxGrad(y: TensorInfo, dy: DataHandle, axis: number, log: boolean): DataHandle {
     return softmaxGrad(arr(y.handle), arr(dy), y.shape, axis, log);
+  }
+
+  conv2d(x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation): DataHandle {
+    return convForward(arr(x), arr(filter), info, opt(bias), activation, false);
+  }
+
+  conv2dGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradInput(arr(dy), arr(filter), info, false);
+  }
+
+  conv2dGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradFilter(arr(x), arr(dy), info, false);
+  }
+
+  depthwiseConv2d(
+    x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation,
+  ): DataHandle {
+    return convForward(arr(x), arr(filter), info, opt(bias), activation, true);
+  }
+
+  depthwiseGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradInput(arr(dy), arr(filter), info, true);
+  }
+
+  depthwiseGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradFilter(arr(x), arr(dy), info, true);
+  }
+
+  convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle {
+    return convActivationGrad(arr(dy), arr(y), info, activation);
   }
 
   dispose(): void {}

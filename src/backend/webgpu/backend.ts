@@ -4,7 +4,7 @@
  * for which method. Data handles are GpuHandles.
  */
 import type {
-  AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
+  AssignPair, Backend, Conv2dInfo, ConvActivation, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
   OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
   PoolParams,
 } from '../backend.js';
@@ -221,6 +221,36 @@ export class WebGpuBackend implements Backend {
 
   softmaxGrad(y: TensorInfo, dy: DataHandle, axis: number, log: boolean): DataHandle {
     return kernels.softmaxGrad.run(this.ctx, tensor(y), gpu(dy), axis, log);
+  }
+
+  conv2d(x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation): DataHandle {
+    return kernels.conv2d.run(this.ctx, gpu(x), gpu(filter), info, orNull(bias), activation);
+  }
+
+  conv2dGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.conv2dGradInput.run(this.ctx, gpu(dy), gpu(filter), info);
+  }
+
+  conv2dGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.conv2dGradFilter.run(this.ctx, gpu(x), gpu(dy), info);
+  }
+
+  depthwiseConv2d(
+    x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation,
+  ): DataHandle {
+    return kernels.depthwiseConv2d.run(this.ctx, gpu(x), gpu(filter), info, orNull(bias), activation);
+  }
+
+  depthwiseGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.depthwiseGradInput.run(this.ctx, gpu(dy), gpu(filter), info);
+  }
+
+  depthwiseGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.depthwiseGradFilter.run(this.ctx, gpu(x), gpu(dy), info);
+  }
+
+  convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle {
+    return kernels.convActivationGrad.run(this.ctx, gpu(dy), gpu(y), info, activation);
   }
 
   dispose(): void {

@@ -6,6 +6,7 @@ import type { Backend } from '../backend.js';
 import type { ShaderName } from './shaders.js';
 import type { GpuContext } from './context.js';
 import * as batchnorm from './batchnorm.js';
+import * as conv from './conv.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, gatherPair, oneHot, slice, transpose } from './movement.js';
@@ -57,4 +58,11 @@ export const kernels = {
   poolGrad: { shaders: ['pool'], run: poolGrad },
   softmax: { shaders: ['softmax'], run: softmax },
   softmaxGrad: { shaders: ['softmax'], run: softmaxGrad },
+  conv2d: { shaders: ['conv2d'], run: conv.conv2d },
+  conv2dGradInput: { shaders: ['conv2d'], run: conv.conv2dGradInput },
+  conv2dGradFilter: { shaders: ['conv2d'], run: conv.conv2dGradFilter },
+  depthwiseConv2d: { shaders: ['depthwise'], run: conv.depthwiseConv2d },
+  depthwiseGradInput: { shaders: ['depthwise'], run: conv.depthwiseGradInput },
+  depthwiseGradFilter: { shaders: ['depthwise'], run: conv.depthwiseGradFilter },
+  convActivationGrad: { shaders: ['conv2d'], run: conv.convActivationGrad },
 } as const satisfies Record<KernelName, Kernel>;

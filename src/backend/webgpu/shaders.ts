@@ -7,7 +7,9 @@ import batchnormApply from '../../../shaders/batchnorm_apply.wgsl?raw';
 import batchnormBackward from '../../../shaders/batchnorm_backward.wgsl?raw';
 import batchnormStats from '../../../shaders/batchnorm_stats.wgsl?raw';
 import binary from '../../../shaders/binary.wgsl?raw';
+import conv2d from '../../../shaders/conv2d.wgsl?raw';
 import copy from '../../../shaders/copy.wgsl?raw';
+import depthwise from '../../../shaders/depthwise.wgsl?raw';
 import fill from '../../../shaders/fill.wgsl?raw';
 import finite from '../../../shaders/finite.wgsl?raw';
 import gather from '../../../shaders/gather.wgsl?raw';
@@ -29,7 +31,9 @@ export const shaders = {
   batchnorm_backward: batchnormBackward,
   batchnorm_stats: batchnormStats,
   binary,
+  conv2d,
   copy,
+  depthwise,
   fill,
   finite,
   gather,
