@@ -112,7 +112,9 @@ describe('fine-tuning the pretrained base', () => {
     for (const l of top) base.getLayer(l.name).trainable = true;
     const topNames = new Set(top.flatMap((l) => l.weights.map((w) => w.name)));
     const before = await bitsByName(base.weights);
+    const headMid = await bitsByName(head.weights);
     await model.fit(x, y, { batchSize: 2, epochs: 1, shuffle: false });
+    expect(await bitsByName(head.weights)).not.toEqual(headMid);
     const after = await bitsByName(base.weights);
     for (const [name, bits] of Object.entries(after)) {
       if (topNames.has(name)) continue;
