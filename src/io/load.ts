@@ -65,7 +65,9 @@ export async function modelFromArtifacts(a: unknown, where: string, options: Loa
   const specs = checkSpecs(a.weightSpecs, where);
   const data = checkByteLength(specs, a.weightData, options.maxBytes ?? DEFAULT_MAX_BYTES, where);
   const weights = decodeWeights(specs, data, where);
-  return buildAndBind((made) => buildModel(a.modelTopology, where, made), weights, where, (m) => applyTrainingConfig(m, a.trainingConfig, where));
+  // TF.js reads artifacts.trainingConfig; files from the Keras 2 converter keep Keras's training_config in the topology.
+  const tc = a.trainingConfig ?? (isObject(a.modelTopology) ? a.modelTopology.training_config : undefined);
+  return buildAndBind((made) => buildModel(a.modelTopology, where, made), weights, where, (m) => applyTrainingConfig(m, tc, where));
 }
 
 /** Builds with `build`, binds `weights`, runs `then`; on any error disposes what was created. */
