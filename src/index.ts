@@ -32,3 +32,6 @@ export type { Shape } from './core/shape.js';
 export type { TensorLike } from './ops/op.js';
 export type { LayerOptions } from './layers/layer.js';
 export type { ModelTopology, WeightSpec, BatchLogs, EpochLogs } from './models/index.js';
+export * as callbacks from './models/callbacks/index.js';
+export { LearningRateSchedule } from './optimizers/schedules.js';
+export type { LearningRate } from './optimizers/optimizer.js';

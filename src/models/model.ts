@@ -13,6 +13,7 @@ import { BatchNormalization } from '../layers/batchnorm.js';
 import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } from './training.js';
 import { compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
 import { summarize } from './summary.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
 import { saveModel, type ModelArtifacts } from './serialize.js';
 
 /** Options of `model()`: one input and one output (multi-input/output graphs are not supported yet). */
@@ -49,6 +50,11 @@ export class Model {
   #nodes: SymbolicTensor[] = [];
   /** @internal Set by `compile`. */
   compiled: Compiled | null = null;
+  /**
+   * Set to true (from a callback) to end `fit` after the current batch: that epoch finishes with
+   * the batches that ran (its logs, validation and onEpochEnd), then onTrainEnd. Reset by each fit.
+   */
+  stopTraining = false;
 
   constructor(options: ModelOptions | null, defaultName = 'model') {
     this.name = options?.name ?? uniqueName(defaultName);
@@ -185,6 +191,12 @@ export class Model {
   /** Layers, output shapes, parameter counts, and each BN layer's mode and moving statistics. */
   summary(): string {
     return summarize(this);
+  }
+
+  /** The compiled optimizer (TF.js / Keras `model.optimizer`): e.g. `model.optimizer.learningRate = 1e-4`. */
+  get optimizer(): Optimizer {
+    if (!this.compiled) throw new ValueError(`${this.className} '${this.name}': model.optimizer is set by compile(); call compile() first`);
+    return this.compiled.optimizer;
   }
 
   /** Sets the optimizer (default 'rmsprop'), the loss and the metrics (['accuracy']). */

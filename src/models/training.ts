@@ -26,6 +26,8 @@ import { accuracy, accuracyKind, getLoss, reducedLoss, type AccuracyKind, type L
 import { withStepContext, type StepContext } from '../layers/step_context.js';
 import type { Model } from './model.js';
 import { readback } from './readback.js';
+import { CallbackList, type CallbackSpec, type EpochLogs, type FitControl, type FitParams } from './callbacks/callback.js';
+import { Progress, defaultSink } from './callbacks/progress.js';
 
 export interface CompileOptions {
   /** Default 'rmsprop' (Keras). */
@@ -43,8 +45,7 @@ export interface Compiled {
   readonly accuracy: AccuracyKind | null;
 }
 
-export interface BatchLogs { readonly batch: number; readonly size: number; readonly loss: number; readonly accuracy?: number }
-export interface EpochLogs { readonly loss: number; readonly [metric: string]: number }
+export type { BatchLogs, EpochLogs } from './callbacks/callback.js';
 
 export interface FitOptions {
   readonly batchSize?: number;
@@ -58,13 +59,18 @@ export interface FitOptions {
   readonly validationData?: readonly [Tensor, Tensor];
   /** Drop a last batch smaller than batchSize (avoids a one-row BN batch). */
   readonly dropRemainder?: boolean;
-  /** onBatchEnd reads the batch loss back (one readback per batch); onEpochEnd gets the epoch logs. */
-  readonly callbacks?: {
-    readonly onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
-    readonly onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
-  };
-  /** 1: one console line per epoch; 0 (default): silent. */
-  readonly verbose?: 0 | 1;
+  /**
+   * A callback, an object of hooks (onTrainBegin/End, onEpochBegin/End, onBatchBegin/End, async
+   * allowed) or an array of them; see `wg.callbacks`. Only onBatchEnd costs a readback per batch.
+   */
+  readonly callbacks?: CallbackSpec;
+  /**
+   * 0 (default): silent. 1: a Keras-style progress bar per epoch in a terminal, one line per
+   * epoch otherwise. 2: one line per epoch.
+   */
+  readonly verbose?: 0 | 1 | 2;
+  /** First epoch to run (Keras `initialEpoch`): epochs initialEpoch .. epochs - 1 run. Default 0. */
+  readonly initialEpoch?: number;
 }
 
 export interface EvaluateOptions { readonly batchSize?: number }
@@ -75,7 +81,8 @@ export interface History {
   readonly history: Record<string, number[]>;
 }
 
-const FIT_KEYS = ['batchSize', 'epochs', 'shuffle', 'seed', 'validationSplit', 'validationData', 'dropRemainder', 'callbacks', 'verbose'];
+const FIT_KEYS = ['batchSize', 'epochs', 'shuffle', 'seed', 'validationSplit', 'validationData', 'dropRemainder', 'callbacks', 'verbose',
+  'initialEpoch'];
 
 /** @internal */
 export function compileModel(model: Model, o: CompileOptions): Compiled {
@@ -166,7 +173,7 @@ function shuffled(n: number, shuffle: boolean, next: () => number): Int32Array {
   return idx;
 }
 
-function checkFitOptions(label: string, o: FitOptions): { batchSize: number; epochs: number; split: number } {
+function checkFitOptions(label: string, o: FitOptions): { batchSize: number; epochs: number; split: number; initialEpoch: number } {
   for (const k of Object.keys(o)) if (!FIT_KEYS.includes(k)) throw new ValueError(`${label}: fit: unknown option '${k}'`);
   const batchSize = o.batchSize ?? 32;
   const epochs = o.epochs ?? 1;
@@ -174,7 +181,14 @@ function checkFitOptions(label: string, o: FitOptions): { batchSize: number; epo
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`${label}: fit: batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`${label}: fit: epochs must be an integer >= 0, got ${epochs}`);
   if (!(split >= 0 && split < 1)) throw new ValueError(`${label}: fit: validationSplit must be in [0, 1), got ${split}`);
-  return { batchSize, epochs, split };
+  const initialEpoch = o.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
+    throw new ValueError(`${label}: fit: initialEpoch must be an integer in [0, epochs = ${epochs}], got ${initialEpoch}`);
+  }
+  if (o.verbose !== undefined && o.verbose !== 0 && o.verbose !== 1 && o.verbose !== 2) {
+    throw new ValueError(`${label}: fit: verbose must be 0, 1 or 2, got ${String(o.verbose)}`);
+  }
+  return { batchSize, epochs, split, initialEpoch };
 }
 
 /** Accumulators of one epoch on the device, [loss * rows, correct * rows, flag] summed: one dispatch a step. */
@@ -199,7 +213,9 @@ async function checkEagerStatistics(model: Model): Promise<void> {
 export async function fitModel(model: Model, x: Tensor, y: Tensor, o: FitOptions): Promise<History> {
   const label = `${model.className} '${model.name}'`;
   const c = compiledOf(model);
-  const { batchSize, epochs, split } = checkFitOptions(label, o);
+  const { batchSize, epochs, split, initialEpoch } = checkFitOptions(label, o);
+  const verbose = o.verbose ?? 0;
+  const callbacks = new CallbackList(label, o.callbacks, verbose === 0 ? [] : [new Progress(defaultSink(verbose))]);
   checkData(model, c, x, y, 'fit');
   if (o.validationData) checkData(model, c, o.validationData[0], o.validationData[1], 'validation');
   await checkEagerStatistics(model);
@@ -212,18 +228,31 @@ export async function fitModel(model: Model, x: Tensor, y: Tensor, o: FitOptions
   }
   const history: History = { epoch: [], history: {} };
   const next = seededUniform(o.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const control: FitControl = { initialEpoch, epochs, phase: 'trainBegin' };
+  const steps = o.dropRemainder ? Math.floor(nTrain / batchSize) : Math.ceil(nTrain / batchSize);
+  const params: FitParams = {
+    epochs, initialEpoch, steps, samples: nTrain, batchSize, verbose, doValidation: xv !== undefined,
+    metrics: ['loss', ...(c.accuracy ? ['accuracy'] : []), ...(xv ? ['val_loss', ...(c.accuracy ? ['val_accuracy'] : [])] : [])],
+  };
+  model.stopTraining = false;
+  callbacks.bind(model, params, control);
   try {
-    for (let e = 0; e < epochs; e++) {
-      const logs = await runEpoch(model, c, xt, yt, { ...o, batchSize }, e, next);
+    await callbacks.onTrainBegin({});
+    control.phase = 'running';
+    let last: EpochLogs | null = null;
+    for (let e = control.initialEpoch; e < epochs && !model.stopTraining; e++) {
+      await callbacks.onEpochBegin(e, {});
+      const logs = await runEpoch(model, c, xt, yt, { ...o, batchSize }, e, next, callbacks);
       if (xv && yv) {
         const v = await evaluateModel(model, xv, yv, { batchSize });
         for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
       }
+      await callbacks.onEpochEnd(e, logs);
       history.epoch.push(e);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
-      if (o.verbose === 1) console.log(`${label} epoch ${e + 1}/${epochs}: ${Object.entries(logs).map(([k, v]) => `${k}=${v.toPrecision(5)}`).join(' ')}`);
-      await o.callbacks?.onEpochEnd?.(e, logs as EpochLogs);
+      last = logs;
     }
+    await callbacks.onTrainEnd(last ?? {});
   } finally {
     if (split > 0) for (const t of new Set([xt, yt, xv, yv])) t?.dispose();
   }
@@ -232,10 +261,7 @@ export async function fitModel(model: Model, x: Tensor, y: Tensor, o: FitOptions
 
 interface EpochOptions extends FitOptions { readonly batchSize: number }
 
-async function runEpoch(
-  model: Model, c: Compiled, x: Tensor, y: Tensor, o: EpochOptions, epoch: number, next: () => number,
-): Promise<Record<string, number>> {
-  const n = x.shape[0];
+function epochBatches(model: Model, n: number, o: EpochOptions, next: () => number): Int32Array[] {
   const order = shuffled(n, o.shuffle ?? true, next);
   const batches: Int32Array[] = [];
   for (let s = 0; s < n; s += o.batchSize) {
@@ -247,15 +273,29 @@ async function runEpoch(
       `${model.className} '${model.name}': fit has ${n} training rows and dropRemainder with batchSize ${o.batchSize}: no batch to train on`,
     );
   }
+  return batches;
+}
+
+/**
+ * One epoch; stops after the batch during which `model.stopTraining` was set (Keras), and then
+ * reports the mean over the batches that ran.
+ */
+async function runEpoch(
+  model: Model, c: Compiled, x: Tensor, y: Tensor, o: EpochOptions, epoch: number, next: () => number, callbacks: CallbackList,
+): Promise<EpochLogs> {
+  const batches = epochBatches(model, x.shape[0], o, next);
   const flag = fill([1], 0);
   const sums = new EpochSums();
   const reuse = new Map<Variable, Variable>();
   const kept: EpochKept = { reuse, one: fill([], 1) };
   const itersBefore = c.optimizer.iterations;
+  const wantsBatchEnd = callbacks.wantsBatchEnd;
   let rows = 0;
+  let ran = 0;
   try {
-    for (let b = 0; b < batches.length; b++) {
+    for (let b = 0; b < batches.length && !(b > 0 && model.stopTraining); b++) {
       const idx = batches[b];
+      await callbacks.onBatchBegin(b, { batch: b, size: idx.length });
       const step = tidy(() => {
         // One gather dispatch for inputs and targets; fit(x, x) (an autoencoder, the seed model):
         // one gather serves as both.
@@ -266,18 +306,19 @@ async function runEpoch(
       const out: StepOut = { loss: step[0], correct: step[1] ?? null };
       sums.add(out, idx.length, flag);
       rows += idx.length;
-      if (o.callbacks?.onBatchEnd) {
+      ran++;
+      if (wantsBatchEnd) {
         // The callback may change weights or statistics: the next step copies its targets afresh.
         dropPending(reuse);
         const [loss, f, acc] = await readback(model, [out.loss, flag, out.correct ?? out.loss]);
         if (f !== 0) throw failure(model, c, epoch, b, batches, itersBefore + b);
-        await o.callbacks.onBatchEnd(b, { batch: b, size: idx.length, loss, ...(c.accuracy ? { accuracy: acc } : {}) });
+        await callbacks.onBatchEnd(b, { batch: b, size: idx.length, loss, ...(c.accuracy ? { accuracy: acc } : {}) });
       }
       for (const t of step) t.dispose();
     }
     const [lossSum, correctSum, flagSum] = await readback(model, [sums.sums]);
     if (flagSum !== 0) {
-      const first = batches.length - flagSum;
+      const first = ran - flagSum;
       throw failure(model, c, epoch, first, batches, itersBefore + first);
     }
     return { loss: lossSum / rows, ...(c.accuracy ? { accuracy: correctSum / rows } : {}) };
