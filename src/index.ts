@@ -35,3 +35,8 @@ export type { ModelTopology, WeightSpec, BatchLogs, EpochLogs } from './models/i
 export * as callbacks from './models/callbacks/index.js';
 export { LearningRateSchedule } from './optimizers/schedules.js';
 export type { LearningRate } from './optimizers/optimizer.js';
+export { tensor1d, tensor2d, tensor3d, tensor4d } from './ops/creation.js';
+export type { DataType } from './ops/creation.js';
+// The ops as Tensor methods (x.add(y).relu()), typed by declaration merging. Importing a name
+// keeps the installing module in bundles (package.json says sideEffects: false).
+export { TENSOR_METHODS } from './ops/methods.js';

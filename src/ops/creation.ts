@@ -17,14 +17,33 @@ function flatten(values: NestedArray, shape: number[], out: number[], depth: num
   for (const v of values) flatten(v, shape, out, depth + 1);
 }
 
+/** The one dtype. TF.js's other names are accepted as arguments only to be rejected loudly. */
+export type DataType = 'float32';
+
+/**
+ * Rejects every dtype but 'float32' (wgnn tensors are float32; whole-number labels and indices
+ * are float32 values, which sparse losses, oneHot and argMax use).
+ */
+export function checkDtype(op: string, dtype: unknown): void {
+  if (dtype === undefined || dtype === 'float32') return;
+  throw new ValueError(`${op}: dtype ${JSON.stringify(dtype)} is not supported: wgnn tensors are float32 only ` +
+    '(integer labels and indices are whole numbers stored as float32, as sparseCategoricalCrossentropy, oneHot and argMax use them); ' +
+    "omit the dtype or pass 'float32'");
+}
+
 /**
  * A float32 tensor from nested arrays (`tensor([[1, 2], [3, 4]])`) or from flat values and a
- * shape (`tensor(float32Array, [2, 2])`).
+ * shape (`tensor(float32Array, [2, 2])`). `dtype` may only be 'float32' (anything else throws).
  */
-export function tensor(values: NestedArray | Float32Array | Float64Array | readonly number[], shape?: Shape): Tensor {
+export function tensor(values: NestedArray | Float32Array | Float64Array | readonly number[], shape?: Shape, dtype?: DataType): Tensor {
+  checkDtype('tensor', dtype);
   // Values reach the backend unrounded: float32 backends round, the float64 reference keeps them.
   let flat: Float32Array | Float64Array;
   let inferred: number[];
+  if (ArrayBuffer.isView(values) && !(values instanceof Float32Array || values instanceof Float64Array)) {
+    throw new ValueError(`tensor: ${(values as ArrayBufferView).constructor.name} values are not supported (wgnn tensors are float32): pass a Float32Array, ` +
+      'e.g. Float32Array.from(values), or a plain array');
+  }
   if (values instanceof Float32Array || values instanceof Float64Array) {
     flat = values;
     inferred = [flat.length];
@@ -42,22 +61,51 @@ export function tensor(values: NestedArray | Float32Array | Float64Array | reado
   return wrap(engine.backend.upload(flat), finalShape);
 }
 
+/** `tensor()` that checks the rank (TF.js `tensor1d` ... `tensor4d`). */
+function tensorOfRank(rank: number) {
+  const op = `tensor${rank}d`;
+  return (values: NestedArray | Float32Array | Float64Array | readonly number[], shape?: Shape, dtype?: DataType): Tensor => {
+    checkDtype(op, dtype);
+    if (shape !== undefined && shape.length !== rank) throw new ShapeError(`${op}: shape ${fmtShape(shape)} is not of rank ${rank}`);
+    const t = tensor(values, shape);
+    if (t.rank !== rank) {
+      t.dispose();
+      throw new ShapeError(`${op}: values of shape ${fmtShape(t.shape)} are not of rank ${rank} (give nested arrays of depth ${rank}, or a shape)`);
+    }
+    return t;
+  };
+}
+
+/** A rank-1 tensor (TF.js's signature: values, then the dtype). */
+export function tensor1d(values: Float32Array | Float64Array | readonly number[], dtype?: DataType): Tensor {
+  checkDtype('tensor1d', dtype);
+  return tensorOfRank(1)(values);
+}
+/** A rank-2 tensor from nested arrays, or flat values and a shape. */
+export const tensor2d = tensorOfRank(2);
+export const tensor3d = tensorOfRank(3);
+export const tensor4d = tensorOfRank(4);
+
 /** A tensor of `shape` filled with `value`. */
-export function fill(shape: Shape, value: number): Tensor {
+export function fill(shape: Shape, value: number, dtype?: DataType): Tensor {
+  checkDtype('fill', dtype);
   checkShape('fill', shape);
   return wrap(engine.backend.fill(sizeOf(shape), value), shape);
 }
 
-export function zeros(shape: Shape): Tensor {
+export function zeros(shape: Shape, dtype?: DataType): Tensor {
+  checkDtype('zeros', dtype);
   return fill(shape, 0);
 }
 
-export function ones(shape: Shape): Tensor {
+export function ones(shape: Shape, dtype?: DataType): Tensor {
+  checkDtype('ones', dtype);
   return fill(shape, 1);
 }
 
 /** A scalar (rank-0) tensor. */
-export function scalar(value: number): Tensor {
+export function scalar(value: number, dtype?: DataType): Tensor {
+  checkDtype('scalar', dtype);
   return fill([], value);
 }
 
