@@ -22,7 +22,7 @@ import { gather, gatherPair, slice } from '../ops/movement.js';
 import { mean } from '../ops/reduce.js';
 import { variableGrads } from '../autograd/grad.js';
 import { getOptimizer, type Optimizer, type OptimizerName } from '../optimizers/optimizer.js';
-import { accuracy, accuracyKind, getLoss, reducedLoss, type AccuracyKind, type LossFn, type LossName } from '../losses/losses.js';
+import { accuracy, accuracyKind, checkSparseLabels, getLoss, reducedLoss, type AccuracyKind, type LossFn, type LossName } from '../losses/losses.js';
 import { withStepContext, type StepContext } from '../layers/step_context.js';
 import type { Model } from './model.js';
 import { readback } from './readback.js';
@@ -124,8 +124,11 @@ function checkData(model: Model, c: Compiled, x: Tensor, y: Tensor, what: string
     ? y.size === y.shape[0]
     : y.rank === out.length && out.every((d, i) => d === null || d === y.shape[i]);
   if (!ok) {
+    const classes = out[out.length - 1] ?? 0;
+    const integerLabels = c.lossName === 'categoricalCrossentropy' && y.size === y.shape[0] && classes > 1;
     throw new ShapeError(`${label}: ${what} y has shape ${fmtShape(y.shape)} but the model output is ${fmtShape(out.map((d) => d ?? -1))}` +
-      (sparse ? ' (sparse labels: [batch] or [batch, 1])' : ''));
+      (sparse ? ' (sparse labels: [batch] or [batch, 1]; for one-hot labels use categoricalCrossentropy)' : '') +
+      (integerLabels ? ` (categoricalCrossentropy takes one-hot labels [batch, ${classes}]; for integer class labels use sparseCategoricalCrossentropy)` : ''));
   }
   if (x.shape[0] === 0) throw new ValueError(`${label}: ${what}: empty batch (x shape ${fmtShape(x.shape)})`);
 }
@@ -311,7 +314,7 @@ async function runEpoch(
         // The callback may change weights or statistics: the next step copies its targets afresh.
         dropPending(reuse);
         const [loss, f, acc] = await readback(model, [out.loss, flag, out.correct ?? out.loss]);
-        if (f !== 0) throw failure(model, c, epoch, b, batches, itersBefore + b);
+        if (f !== 0) throw await stepFailure(model, c, y, epoch, b, batches, itersBefore + b);
         await callbacks.onBatchEnd(b, { batch: b, size: idx.length, loss, ...(c.accuracy ? { accuracy: acc } : {}) });
       }
       for (const t of step) t.dispose();
@@ -319,7 +322,7 @@ async function runEpoch(
     const [lossSum, correctSum, flagSum] = await readback(model, [sums.sums]);
     if (flagSum !== 0) {
       const first = ran - flagSum;
-      throw failure(model, c, epoch, first, batches, itersBefore + first);
+      throw await stepFailure(model, c, y, epoch, first, batches, itersBefore + first);
     }
     return { loss: lossSum / rows, ...(c.accuracy ? { accuracy: correctSum / rows } : {}) };
   } finally {
@@ -339,10 +342,45 @@ function dropPending(reuse: Map<Variable, Variable>): void {
 function failure(model: Model, c: Compiled, epoch: number, batch: number, batches: readonly Int32Array[], iterations: number): NonFiniteError {
   c.optimizer.iterations = iterations;
   return new NonFiniteError(
-    `${model.className} '${model.name}': fit epoch ${epoch + 1}, batch ${batch + 1} of ${batches.length} ` +
-      `(${batches[batch]?.length ?? 0} rows): NaN or Inf in the loss, a gradient or the BatchNormalization batch statistics. ` +
-      'That step and the rest of the epoch were skipped on the device: weights, optimizer state and moving statistics are as before that batch.',
+    `${failedBatch(model, epoch, batch, batches)}: NaN or Inf in the loss, a gradient or the BatchNormalization batch statistics. ${SKIPPED}`,
   );
+}
+
+const SKIPPED = 'That step and the rest of the epoch were skipped on the device: weights, optimizer state and moving statistics are as before that batch.';
+
+function failedBatch(model: Model, epoch: number, batch: number, batches: readonly Int32Array[]): string {
+  return `${model.className} '${model.name}': fit epoch ${epoch + 1}, batch ${batch + 1} of ${batches.length} (${batches[batch]?.length ?? 0} rows)`;
+}
+
+/**
+ * `failure`, after telling a bad sparse label apart from a non-finite step: the sparse loss is
+ * NaN for out-of-range labels, so the step flag caught them on the device; only now, on the
+ * error path, are the failed batch's labels read to say so.
+ */
+async function stepFailure(
+  model: Model, c: Compiled, y: Tensor, epoch: number, batch: number, batches: readonly Int32Array[], iterations: number,
+): Promise<Error> {
+  const err = failure(model, c, epoch, batch, batches, iterations);
+  if (c.lossName !== 'sparseCategoricalCrossentropy' || !batches[batch]) return err;
+  const labels = gather(y, batches[batch]);
+  try {
+    await checkSparseLabels(labels, model.output.shape.at(-1) ?? 0, failedBatch(model, epoch, batch, batches));
+  } catch (e) {
+    return e instanceof ValueError ? new ValueError(`${e.message}. ${SKIPPED}`) : err;
+  } finally {
+    labels.dispose();
+  }
+  return err;
+}
+
+/** With a sparse loss, a ValueError naming out-of-range labels in `y` (an error path: one readback). */
+async function checkSparse(model: Model, c: Compiled, y: Tensor, what: string, suffix: string): Promise<void> {
+  if (c.lossName !== 'sparseCategoricalCrossentropy') return;
+  try {
+    await checkSparseLabels(y, model.output.shape.at(-1) ?? 0, `${model.className} '${model.name}': ${what}`);
+  } catch (e) {
+    throw e instanceof ValueError ? new ValueError(`${e.message}${suffix}`) : e;
+  }
 }
 
 /** @internal */
@@ -359,6 +397,7 @@ export async function trainOnBatchModel(model: Model, x: Tensor, y: Tensor): Pro
     s.correct?.dispose();
     if (f !== 0) {
       c.optimizer.iterations = before;
+      await checkSparse(model, c, y, 'trainOnBatch', '; nothing was updated');
       throw new NonFiniteError(`${model.className} '${model.name}': trainOnBatch: NaN or Inf in the loss, a gradient or the batch statistics; nothing was updated`);
     }
     return loss;
@@ -396,5 +435,6 @@ export async function evaluateModel(model: Model, x: Tensor, y: Tensor, o: Evalu
   const [loss, correct] = await readback(model, [lossSum, correctSum]);
   lossSum.dispose();
   correctSum.dispose();
+  if (Number.isNaN(loss)) await checkSparse(model, c, y, 'evaluate', '');
   return { loss: loss / n, ...(c.accuracy ? { accuracy: correct / n } : {}) };
 }
