@@ -36,7 +36,8 @@ export interface FitParams {
 /** @internal The part of a fit that callbacks may steer. */
 export interface FitControl { initialEpoch: number; readonly epochs: number; phase: 'trainBegin' | 'running' }
 
-type Awaitable = void | Promise<void>;
+/** What a hook returns: nothing, or a promise fit awaits. */
+export type Awaitable = void | Promise<void>;
 
 /**
  * Base class of callbacks (Keras `keras.callbacks.Callback`, TF.js `tf.Callback`): override the

@@ -1,6 +1,6 @@
 /** `wg.callbacks`: the Callback base class and Keras's built-in callbacks. */
 export { Callback } from './callback.js';
-export type { BatchBeginLogs, BatchLogs, EpochLogs, TrainLogs, FitParams, CallbackHooks, CallbackSpec } from './callback.js';
+export type { BatchBeginLogs, BatchLogs, EpochLogs, TrainLogs, FitParams, CallbackHooks, CallbackSpec, Awaitable } from './callback.js';
 export { earlyStopping, EarlyStopping } from './early_stopping.js';
 export type { EarlyStoppingOptions } from './early_stopping.js';
 export { reduceLROnPlateau, ReduceLROnPlateau } from './reduce_lr.js';
