@@ -1,4 +1,15 @@
-/** wgnn: WebGPU tensors and Keras-exact batch normalization. Public API (re-exports only). */
+/**
+ * wgnn: WebGPU tensors and Keras-exact batch normalization. Public API (re-exports only).
+ *
+ * @packageDocumentation
+ * @document ../docs/guides/learning-rate.md
+ * @document ../docs/guides/early-stopping.md
+ * @document ../docs/guides/fine-tuning.md
+ * @document ../docs/guides/saving-and-loading.md
+ * @document ../docs/guides/memory.md
+ * @document ../docs/semantics.md
+ * @document ../docs/environment.md
+ */
 export { init, getBackend, backendInfo, backendStats, memory, ready } from './backend/select.js';
 export type { InitOptions, AdapterSummary, BackendStats } from './backend/select.js';
 export { BackendError, NonFiniteError, ShapeError, ValueError } from './core/errors.js';

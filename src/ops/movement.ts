@@ -6,7 +6,7 @@ import { Tensor } from '../core/tensor.js';
 import { unbroadcast } from './elementwise.js';
 import { asTensor, record, wrap } from './op.js';
 
-/** Same data, new shape (one dimension may be -1). Shares memory: no copy. */
+/** Same data, new shape (one dimension may be -1). Shares memory: no copy. @category Movement */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const t = asTensor(x, 'reshape');
   const known = shape.filter((d) => d !== -1);
@@ -21,7 +21,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   return y;
 }
 
-/** Permutes axes (default: reverses them). */
+/** Permutes axes (default: reverses them). @category Movement */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const t = asTensor(x, 'transpose');
   const p = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
@@ -34,7 +34,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   return y;
 }
 
-/** The block starting at `begin` with extent `size` (-1 = to the end). */
+/** The block starting at `begin` with extent `size` (-1 = to the end). @category Movement */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   const t = asTensor(x, 'slice');
   const sz = t.shape.map((d, i) => (size?.[i] === undefined || size[i] === -1 ? d - (begin[i] ?? 0) : size[i]));
@@ -69,7 +69,7 @@ function zerosLike(shape: Shape): Tensor {
   return wrap(engine.backend.fill(sizeOf(shape), 0), shape);
 }
 
-/** Rows of `x` (axis 0) at `indices`. */
+/** Rows of `x` (axis 0) at `indices`. @category Movement */
 export function gather(x: Tensor, indices: Int32Array | readonly number[]): Tensor {
   const t = asTensor(x, 'gather');
   const idx = checkRows('gather', t, indices);
@@ -85,7 +85,7 @@ function checkRows(op: string, t: Tensor, indices: Int32Array | readonly number[
   return idx;
 }
 
-/** `[gather(x, indices), gather(y, indices)]` in one backend call (fit's inputs and targets). */
+/** `[gather(x, indices), gather(y, indices)]` in one backend call (fit's inputs and targets). @category Movement */
 export function gatherPair(x: Tensor, y: Tensor, indices: Int32Array | readonly number[]): [Tensor, Tensor] {
   const tx = asTensor(x, 'gatherPair', 'x');
   const ty = asTensor(y, 'gatherPair', 'y');
@@ -95,7 +95,7 @@ export function gatherPair(x: Tensor, y: Tensor, indices: Int32Array | readonly 
   return [wrap(hx, [idx.length, ...tx.shape.slice(1)]), wrap(hy, [idx.length, ...ty.shape.slice(1)])];
 }
 
-/** Joins tensors along `axis`; every other dimension must match. */
+/** Joins tensors along `axis`; every other dimension must match. @category Movement */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new ValueError('concat: needs at least one tensor');
   const ts = xs.map((x, i) => asTensor(x, 'concat', `xs[${i}]`));
@@ -119,14 +119,14 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return y;
 }
 
-/** One-hot rows: integer-valued [N] -> [N, depth]. */
+/** One-hot rows: integer-valued [N] -> [N, depth]. @category Movement */
 export function oneHot(indices: Tensor, depth: number): Tensor {
   const t = asTensor(indices, 'oneHot');
   if (!Number.isInteger(depth) || depth <= 0) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
   return wrap(engine.backend.oneHot(t.info, depth), [...t.shape, depth]);
 }
 
-/** Repeats `x` along size-1 (or missing leading) axes to `shape`. */
+/** Repeats `x` along size-1 (or missing leading) axes to `shape`. @category Movement */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   const t = asTensor(x, 'broadcastTo');
   if (shapesEqual(t.shape, shape)) return t;
