@@ -51,3 +51,5 @@ export type { DataType } from './ops/creation.js';
 // The ops as Tensor methods (x.add(y).relu()), typed by declaration merging. Importing a name
 // keeps the installing module in bundles (package.json says sideEffects: false).
 export { TENSOR_METHODS } from './ops/methods.js';
+export { expandDims, squeeze, clone, cast } from './ops/movement.js';
+export { Callback } from './models/callbacks/callback.js';

@@ -12,7 +12,7 @@ import {
 } from './elementwise.js';
 import { argMax, max, mean, min, sum, type Axes } from './reduce.js';
 import { matmul } from './matmul.js';
-import { broadcastTo, gather, reshape, slice, transpose } from './movement.js';
+import { broadcastTo, cast, clone, expandDims, gather, reshape, slice, squeeze, transpose } from './movement.js';
 
 declare module '../core/tensor.js' {
   interface Tensor {
@@ -54,6 +54,12 @@ declare module '../core/tensor.js' {
     slice(begin: readonly number[], size?: readonly number[]): Tensor;
     gather(indices: Int32Array | readonly number[]): Tensor;
     broadcastTo(shape: Shape): Tensor;
+    expandDims(axis?: number): Tensor;
+    squeeze(axis?: readonly number[]): Tensor;
+    clone(): Tensor;
+    /** TF.js's `asType` / `cast`: 'float32' only (anything else throws). */
+    asType(dtype: 'float32'): Tensor;
+    cast(dtype: 'float32'): Tensor;
   }
 }
 
@@ -75,6 +81,7 @@ const methods = {
   sum: asMethod(sum), mean: asMethod(mean), max: asMethod(max), min: asMethod(min), argMax: asMethod(argMax),
   matmul: asMethod(matmul), reshape: asMethod(reshape), flatten: asMethod((x: Tensor) => reshape(x, [-1])),
   transpose: asMethod(transpose), slice: asMethod(slice), gather: asMethod(gather), broadcastTo: asMethod(broadcastTo),
+  expandDims: asMethod(expandDims), squeeze: asMethod(squeeze), clone: asMethod(clone), asType: asMethod(cast), cast: asMethod(cast),
 } satisfies { [K in keyof Tensor]?: Tensor[K] };
 
 for (const [name, fn] of Object.entries(methods)) {

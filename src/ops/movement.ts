@@ -5,6 +5,7 @@ import { broadcastShapes, normAxis, shapesEqual, sizeOf, type Shape } from '../c
 import { Tensor } from '../core/tensor.js';
 import { unbroadcast } from './elementwise.js';
 import { asTensor, record, wrap } from './op.js';
+import { checkDtype } from './creation.js';
 
 /** Same data, new shape (one dimension may be -1). Shares memory: no copy. @category Movement */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -136,4 +137,38 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   const y = wrap(engine.backend.binary('add', t.info, 0, out), out);
   record('broadcastTo', [t], [y], ([dy]) => [dy && unbroadcast(dy, t.shape)]);
   return y;
+}
+
+/** `x` with a size-1 axis inserted at `axis` (default 0; negative counts from the end of the result). No copy. @category Movement */
+export function expandDims(x: Tensor, axis = 0): Tensor {
+  const t = asTensor(x, 'expandDims');
+  const a = normAxis('expandDims', axis, t.rank + 1);
+  return reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)]);
+}
+
+/** `x` without its size-1 axes (all of them, or those in `axis`, each of which must be 1). No copy. @category Movement */
+export function squeeze(x: Tensor, axis?: readonly number[]): Tensor {
+  const t = asTensor(x, 'squeeze');
+  const drop = new Set(axis === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axis.map((a) => normAxis('squeeze', a, t.rank)));
+  for (const a of drop) {
+    if (t.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`);
+  }
+  return reshape(t, t.shape.filter((_, i) => !drop.has(i)));
+}
+
+/** A copy of `x` with its own memory (bitwise; the gradient passes through). @category Movement */
+export function clone(x: Tensor): Tensor {
+  const t = asTensor(x, 'clone');
+  const y = wrap(engine.backend.copy(t.handle, t.size), t.shape);
+  record('clone', [t], [y], ([dy]) => [dy]);
+  return y;
+}
+
+/**
+ * TF.js's `cast`: to 'float32' it is a `clone`; any other dtype is rejected with an error, since
+ * wgnn tensors are float32 only. @category Movement
+ */
+export function cast(x: Tensor, dtype: 'float32'): Tensor {
+  checkDtype('cast', dtype);
+  return clone(x);
 }

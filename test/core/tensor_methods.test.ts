@@ -52,17 +52,33 @@ describe('chainable methods', () => {
     const x = wg.tensor([[0.5, 2], [3, 0.25]]);
     const args: Record<string, unknown[]> = {
       matmul: [x], reshape: [[4]], transpose: [[1, 0]], slice: [[0, 1], [2, 1]], gather: [[1, 0]], broadcastTo: [[3, 2, 2]],
-      sum: [1], mean: [0], max: [1], min: [0], argMax: [1], flatten: [],
+      sum: [1], mean: [0], max: [1], min: [0], argMax: [1], flatten: [], expandDims: [1], squeeze: [], clone: [],
+      asType: ['float32'], cast: ['float32'],
     };
     const fns = wg as unknown as Record<string, (...a: unknown[]) => wg.Tensor>;
     for (const name of TENSOR_METHODS) {
       const a = args[name] ?? (fns[name].length >= 2 ? [wg.tensor([[2, 0.5], [1, 4]])] : []);
       const m = (x as unknown as Record<string, (...a: unknown[]) => wg.Tensor>)[name](...a);
-      const f = name === 'flatten' ? wg.reshape(x, [-1]) : fns[name](x, ...a);
+      const f = name === 'flatten' ? wg.reshape(x, [-1]) : fns[name === 'asType' ? 'cast' : name](x, ...a);
       expect(m.shape, name).toEqual(f.shape);
       expect(Array.from(await m.data()), name).toEqual(Array.from(await f.data()));
     }
     expect(TENSOR_METHODS).toEqual(expect.arrayContaining(['add', 'sub', 'mul', 'div', 'matmul', 'reshape', 'transpose', 'sum', 'mean', 'square', 'relu']));
+  });
+
+  it('expandDims, squeeze, clone and cast (float32 only)', async () => {
+    const x = wg.tensor([[1, 2, 3]]);
+    expect(x.expandDims().shape).toEqual([1, 1, 3]);
+    expect(x.expandDims(-1).shape).toEqual([1, 3, 1]);
+    expect(x.squeeze().shape).toEqual([3]);
+    expect(wg.zeros([1, 2, 1]).squeeze([2]).shape).toEqual([1, 2]);
+    expect(() => x.squeeze([1])).toThrow(/squeeze: axis 1 of \[1,3\] has size 3, not 1/);
+    const c = x.clone();
+    x.dispose();
+    expect(await c.array()).toEqual([[1, 2, 3]]);
+    expect(() => c.asType('int32' as never)).toThrow(/cast: dtype "int32" is not supported/);
+    expect(() => wg.cast(c, 'bool' as never)).toThrow(wg.ValueError);
+    expect(await c.cast('float32').data()).toEqual(await c.data());
   });
 
   it('methods are differentiable like the functions: d/dx sum(x^2) = 2x', async () => {
