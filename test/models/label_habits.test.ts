@@ -45,6 +45,9 @@ describe('sparse labels out of range', () => {
     await expect(model.trainOnBatch(x, y)).rejects.toThrow(/trainOnBatch: sparseCategoricalCrossentropy labels must be integers in \[0, 3\) for 3 classes, got 3, -1; nothing was updated/);
     expect(await bits(model.weights)).toEqual(before);
     await expect(model.evaluate(x, y)).rejects.toThrow(/evaluate: sparseCategoricalCrossentropy labels .* got 3, -1/);
+    // Not whole numbers: rejected the same way on every backend (oneHot gives a zero row for them).
+    await expect(model.trainOnBatch(x, wg.tensor([0, 1.5, 1, 2]))).rejects.toThrow(/labels must be integers in \[0, 3\) for 3 classes, got 1.5/);
+    expect(await wg.oneHot(wg.tensor([1.5, 2, -0.5]), 3).array()).toEqual([[0, 0, 0], [0, 0, 1], [0, 0, 0]]);
     const l = wg.losses.sparseCategoricalCrossentropy(wg.tensor([0, 5]), wg.tensor([[0.5, 0.25, 0.25], [0.2, 0.3, 0.5]]));
     const v = await l.data();
     expect(v[0]).toBeAllClose(-Math.log(0.5), { rtol: 1e-5 });
