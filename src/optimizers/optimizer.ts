@@ -25,6 +25,10 @@ export type OptimizerConfig = SgdConfig | RmspropConfig | AdamConfig;
 
 const SLOT_NAMES = { sgd: ['momentum'], rmsprop: ['velocity'], adam: ['momentum', 'velocity'] } as const;
 
+export interface SgdOptions { readonly learningRate?: LearningRate; readonly momentum?: number }
+export interface RmspropOptions { readonly learningRate?: LearningRate; readonly rho?: number; readonly epsilon?: number }
+export interface AdamOptions { readonly learningRate?: LearningRate; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number }
+
 /** A learning rate: a number, or a schedule of the step count. */
 export type LearningRate = number | LearningRateSchedule;
 
@@ -141,19 +145,35 @@ function checkKeys(kind: string, o: object, allowed: readonly string[]): void {
   }
 }
 
+/**
+ * The options of an optimizer factory. TF.js's positional form `adam(0.01)` is accepted for the
+ * learning rate alone; further positional values throw (TF.js's orders differ per optimizer).
+ */
+function options<T extends { learningRate?: LearningRate }>(kind: string, o: T | LearningRate | undefined, rest: readonly unknown[], allowed: readonly string[]): T {
+  if (rest.length > 0) {
+    throw new ValueError(`optimizers.${kind}: got ${rest.length + 1} positional arguments; only the learning rate may be positional: ` +
+      `pass an options object { ${allowed.join(', ')} }`);
+  }
+  if (o === undefined) return {} as T;
+  if (typeof o === 'number' || o instanceof LearningRateSchedule) return { learningRate: o } as T;
+  if (o === null || typeof o !== 'object') throw new ValueError(`optimizers.${kind}: expected an options object or a learning rate, got ${String(o)}`);
+  checkKeys(kind, o, allowed);
+  return o;
+}
+
 const positive = (x: number) => x > 0 && Number.isFinite(x);
 const unit = (x: number) => x >= 0 && x < 1;
 
 /** SGD (Keras defaults: learningRate 0.01, momentum 0). `learningRate` may be a schedule. */
-export function sgd(o: { learningRate?: LearningRate; momentum?: number } = {}): Optimizer {
-  checkKeys('sgd', o, ['learningRate', 'momentum']);
+export function sgd(opts?: SgdOptions | LearningRate, ...rest: unknown[]): Optimizer {
+  const o = options('sgd', opts, rest, ['learningRate', 'momentum']);
   const { learningRate, schedule } = lrOption('sgd', o.learningRate, 0.01);
   return new Optimizer({ kind: 'sgd', learningRate, momentum: num('sgd', 'momentum', o.momentum ?? 0, unit, 'in [0, 1)') }, schedule);
 }
 
 /** RMSprop (Keras defaults: learningRate 0.001, rho 0.9, epsilon 1e-7). `learningRate` may be a schedule. */
-export function rmsprop(o: { learningRate?: LearningRate; rho?: number; epsilon?: number } = {}): Optimizer {
-  checkKeys('rmsprop', o, ['learningRate', 'rho', 'epsilon']);
+export function rmsprop(opts?: RmspropOptions | LearningRate, ...rest: unknown[]): Optimizer {
+  const o = options('rmsprop', opts, rest, ['learningRate', 'rho', 'epsilon']);
   const { learningRate, schedule } = lrOption('rmsprop', o.learningRate, 0.001);
   return new Optimizer({
     kind: 'rmsprop', learningRate, rho: num('rmsprop', 'rho', o.rho ?? 0.9, unit, 'in [0, 1)'),
@@ -162,8 +182,8 @@ export function rmsprop(o: { learningRate?: LearningRate; rho?: number; epsilon?
 }
 
 /** Adam (Keras defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7 outside the sqrt). `learningRate` may be a schedule. */
-export function adam(o: { learningRate?: LearningRate; beta1?: number; beta2?: number; epsilon?: number } = {}): Optimizer {
-  checkKeys('adam', o, ['learningRate', 'beta1', 'beta2', 'epsilon']);
+export function adam(opts?: AdamOptions | LearningRate, ...rest: unknown[]): Optimizer {
+  const o = options('adam', opts, rest, ['learningRate', 'beta1', 'beta2', 'epsilon']);
   const { learningRate, schedule } = lrOption('adam', o.learningRate, 0.001);
   return new Optimizer({
     kind: 'adam', learningRate,

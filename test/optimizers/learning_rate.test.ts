@@ -60,6 +60,15 @@ describe('optimizer.learningRate', () => {
     expect(opt.learningRate).toBe(0.001);
   });
 
+  it("TF.js's positional learning rate works (adam(0.01)); more positional values are an error, not ignored", () => {
+    expect(wg.optimizers.adam(0.01).learningRate).toBe(0.01);
+    expect(wg.optimizers.sgd(0.5).config).toMatchObject({ kind: 'sgd', learningRate: 0.5, momentum: 0 });
+    const s = wg.optimizers.schedules.exponentialDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 0.5 });
+    expect(wg.optimizers.rmsprop(s).schedule).toBe(s);
+    expect(() => (wg.optimizers.sgd as (...a: unknown[]) => unknown)(0.1, 0.9)).toThrow(/optimizers.sgd: got 2 positional arguments; only the learning rate may be positional: pass an options object \{ learningRate, momentum \}/);
+    expect(() => wg.optimizers.adam('fast' as never)).toThrow(/optimizers.adam: expected an options object or a learning rate, got fast/);
+  });
+
   it('bad values are errors naming the optimizer and the value', () => {
     const opt = wg.optimizers.rmsprop();
     expect(() => { opt.learningRate = -1; }).toThrow(/optimizers.rmsprop.learningRate must be a finite number >= 0 or a wg.optimizers.schedules.\* schedule, got -1/);
