@@ -24,9 +24,13 @@ function padColumns(raw: readonly string[], shape: Shape): string[] {
   return raw.map((s, i) => s.padEnd(width[i % cols]));
 }
 
-/** The text `print()` writes for values of `shape` (a scalar shows its full float32 value, as TF.js). */
-export function formatTensor(values: ArrayLike<number>, shape: Shape): string {
-  if (shape.length === 0) return `Tensor\n    ${String(values[0])}`;
-  const cells = padColumns(Array.from(values, fmt), shape);
-  return `Tensor\n    ${sizeOf(shape) === 0 ? '[]' : rows(cells, shape, 0, 0, '    ')}`;
+/**
+ * The text `print()` writes for values of `shape` (a scalar shows its full float32 value, as
+ * TF.js); `verbose` adds dtype, rank and shape.
+ */
+export function formatTensor(values: ArrayLike<number>, shape: Shape, verbose = false): string {
+  const body = shape.length === 0 ? String(values[0])
+    : sizeOf(shape) === 0 ? '[]' : rows(padColumns(Array.from(values, fmt), shape), shape, 0, 0, '    ');
+  const head = verbose ? `\n  dtype: float32\n  rank: ${shape.length}\n  shape: [${shape.join(',')}]\n  values:` : '';
+  return `Tensor${head}\n    ${body}`;
 }

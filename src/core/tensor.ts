@@ -104,15 +104,15 @@ export class Tensor {
 
   /**
    * Logs the values (TF.js layout). On the CPU backend it logs before returning; on WebGPU after
-   * the readback, so `await x.print()` to keep output in order.
+   * the readback, so `await x.print()` to keep output in order. `verbose` adds dtype, rank and shape.
    */
-  print(): Promise<void> {
+  print(verbose = false): Promise<void> {
     this.assertAlive('print');
     if (this.rec.backend.readSync) {
-      console.log(formatTensor(this.dataSync(), this.shape));
+      console.log(formatTensor(this.dataSync(), this.shape, verbose));
       return Promise.resolve();
     }
-    return this.data().then((v) => console.log(formatTensor(v, this.shape)));
+    return this.data().then((v) => console.log(formatTensor(v, this.shape, verbose)));
   }
 
   /** Releases this tensor's memory. Safe to call twice. */

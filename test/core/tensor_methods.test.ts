@@ -115,6 +115,7 @@ describe('print', () => {
     for (const [v, shape] of cases) {
       const ref = await captured(() => tf.tensor(v, shape).print());
       expect(await captured(() => wg.tensor(v, shape).print())).toBe(ref);
+      expect(await captured(() => wg.tensor(v, shape).print(true))).toBe(await captured(() => tf.tensor(v, shape).print(true)));
     }
   });
 });
