@@ -1,9 +1,11 @@
 /**
  * Every ```ts snippet of docs/**\/*.md runs as written (node-cpu): each is written to a scratch
  * module with `from 'wgnn'` pointing at this repository's src/index.ts, imported, and must
- * finish without throwing. Its console output is captured and shown on failure.
+ * finish without throwing. Its console output is captured and shown on failure. Then all of
+ * them, unchanged, must pass `tsc --strict` with the repository's settings ('wgnn' mapped to src/).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -50,4 +52,24 @@ describe.each(files.filter((f) => snippets(f).length > 0).map((f) => [relative(R
     }
     expect(out.length, 'each snippet shows its result with console.log').toBeGreaterThan(0);
   });
+});
+
+it('every snippet type-checks as written (tsc, the repository tsconfig)', async () => {
+  const dir = join(scratch, 'typed');
+  mkdirSync(dir);
+  let n = 0;
+  for (const f of files) for (const code of snippets(f)) writeFileSync(join(dir, `s${n++}.ts`), code);
+  // Outside the repository, type packages are found through absolute roots (vite/client by path).
+  writeFileSync(join(dir, 'env.d.ts'), `/// <reference path="${join(ROOT, 'node_modules/vite/client.d.ts')}" />\n`);
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    extends: join(ROOT, 'tsconfig.json'), include: [join(dir, '*.ts')],
+    compilerOptions: { types: ['@webgpu/types', 'node'], typeRoots: [join(ROOT, 'node_modules/@types'), join(ROOT, 'node_modules')] },
+  }));
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const { code, out } = await new Promise<{ code: number; out: string }>((done) => {
+    execFile(process.execPath, [tsc, '--noEmit', '-p', join(dir, 'tsconfig.json')], { timeout: 120_000 }, (err, stdout, stderr) =>
+      done({ code: err ? 1 : 0, out: `${stdout}${stderr}` }));
+  });
+  expect(n).toBeGreaterThan(5);
+  expect(code, out).toBe(0);
 });
