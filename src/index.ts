@@ -2,6 +2,7 @@
  * wgnn: WebGPU tensors and Keras-exact batch normalization. Public API (re-exports only).
  *
  * @packageDocumentation
+ * @document ../docs/habits.md
  * @document ../docs/guides/learning-rate.md
  * @document ../docs/guides/early-stopping.md
  * @document ../docs/guides/fine-tuning.md

@@ -52,6 +52,7 @@ describe('callback hooks', () => {
     await expect(model.fit(x, y, { callbacks: [{}, { onBatchEnd: 3 }] as never })).rejects.toThrow(/callbacks\[1\]\.onBatchEnd must be a function/);
     await expect(model.fit(x, y, { callbacks: { onYield: () => {} } as never })).rejects.toThrow(/onYield is not supported/);
     await expect(model.fit(x, y, { callbacks: [null] as never })).rejects.toThrow(/callbacks\[0\] must be a wg.callbacks.Callback/);
+    await expect(model.fit(x, y, { classWeight: {} } as never)).rejects.toThrow(/fit: unknown option 'classWeight'/);
     expect(await bits(model.weights)).toEqual(before);
   });
 
