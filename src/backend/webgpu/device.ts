@@ -18,7 +18,7 @@ interface DawnModule {
   globals: object;
 }
 
-/** Where Dawn's GPU object lives for the life of the process (see ENVIRONMENT.md, pitfall). */
+/** Where Dawn's GPU object lives for the life of the process (see docs/environment.md: it must stay reachable). */
 interface DawnHolder {
   __wgnnDawn?: GPU;
   __wgnnVulkanLoader?: LoaderState;
