@@ -74,6 +74,11 @@ export class Optimizer {
     this.#schedule = null;
   }
 
+  /** TF.js's spelling of `optimizer.learningRate = lr`. */
+  setLearningRate(lr: LearningRate): void {
+    this.learningRate = lr;
+  }
+
   /** The schedule in use, or null for a constant learning rate. */
   get schedule(): LearningRateSchedule | null {
     return this.#schedule;

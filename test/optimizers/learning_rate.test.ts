@@ -30,6 +30,8 @@ describe('optimizer.learningRate', () => {
     const w = await sgdSteps(opt, 1, 0.5, 4, (t) => { if (t === 2) opt.learningRate = 0.01; });
     expect(w).toBeAllClose(0.89, { rtol: 1e-6 });
     expect(opt.config.learningRate).toBe(0.01);
+    opt.setLearningRate(0.2); // TF.js's spelling
+    expect(opt.learningRate).toBe(0.2);
   });
 
   it('model.optimizer.learningRate set from a callback changes the next epoch (lr 0 freezes the weights bitwise)', async () => {
