@@ -224,7 +224,7 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
 // workgroup, since launching a dispatch costs more than the work. Thread `lid` owns channels
 // lid, lid + WG, ...: it loops over all of a channel's elements for the same shifted sums as
 // partial_* (shift = the channel's first value), finalizes as `finalize` does (same finiteness
-// rule, decided workgroup-wide after one barrier), then writes y = fma(x, scale, shift) for its
+// rule, decided workgroup-wide after one barrier), then writes y = fma(x - mean, scale, beta) for its
 // channels. flags: bit 0 update the moving statistics, bit 1 gamma given, bit 2 beta given.
 @compute @workgroup_size(WG)
 fn small_train(@builtin(local_invocation_index) lid: u32) {
@@ -268,11 +268,11 @@ fn small_train(@builtin(local_invocation_index) lid: u32) {
     if ((p.flags & 2u) != 0u) { g = gamma[c]; }
     if ((p.flags & 4u) != 0u) { b = beta[c]; }
     let scale = g * invStd[c];
-    let shift = b - mean[c] * scale;
+    let mu = mean[c];
     for (var o = 0u; o < p.outer; o++) {
       let base = (o * C + c) * E;
       for (var i = 0u; i < E; i++) {
-        y[base + i] = fma(x[base + i], scale, shift);
+        y[base + i] = fma(x[base + i] - mu, scale, b);
       }
     }
   }

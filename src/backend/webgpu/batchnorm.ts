@@ -189,7 +189,7 @@ function uniformParams(ctx: GpuContext, label: string, layout: Layout, work: Wor
  * over its n elements:
  *
  *     mean = sum(x) / n,  variance = sum((x - mean)^2) / n   (shifted sums, shift = first value)
- *     invStd = inverseSqrt(variance + eps),  y = fma(x, gamma * invStd, beta - mean * gamma * invStd)
+ *     invStd = inverseSqrt(variance + eps),  y = (x - mean) * (gamma * invStd) + beta
  *
  * With `moving`, on the device: movingMean = m * movingMean + (1 - m) * mean and
  * movingVariance = m * movingVariance + (1 - m) * variance * k (k = n / (n - 1) for 'unbiased',
@@ -260,8 +260,9 @@ function smallTrain(
 
 /**
  * Inference-mode forward, ONE dispatch: per element
- * y = fma(x, scale, shift), scale = gamma * inverseSqrt(variance + eps), shift = beta - mean * scale,
- * with the per-channel coefficients computed once per thread.
+ * y = (x - mean) * scale + beta, scale = gamma * inverseSqrt(variance + eps), with the per-channel
+ * coefficients computed once per thread. Not x * scale + (beta - mean * scale): that shift's
+ * rounding wipes out y when |mean * scale| dwarfs |y| (see batchnorm_apply.wgsl).
  */
 export function batchNormInfer(
   ctx: GpuContext, x: GpuTensor, bnParams: BatchNormParams, mean: GpuHandle, variance: GpuHandle,
