@@ -2,18 +2,28 @@
  * WebGPU matmul (shaders/matmul.wgsl) against a float64 JS reference, one case per kernel path:
  * the host picks an entry point by which operands can be read as vec4 (A: K, or M when
  * transposed; B: N, or K when transposed, a multiple of 4), and each entry point has a K % 4
- * tail, ragged 64x64 workgroup tiles and 4x4 sub-blocks partly past M or N.
+ * tail, ragged 64x64 workgroup tiles and 4x4 sub-blocks partly past M or N. Then every kernel of
+ * the family (tile64, rows1/2/4), forced through the chooser's override, on sampled shapes from
+ * {1, 2, 3, 7, 31, 32, 33, 64, 65, 257, 784}, with the fused bias + activation epilogue against
+ * the CPU twin, and the chooser's decisions (default picks, autotune, stats).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TensorInfo } from '../../src/backend/backend.js';
 import { BackendError } from '../../src/core/errors.js';
 import { broadcastShapes, sizeOf, stridesOf, type Shape } from '../../src/core/shape.js';
 import { WebGpuBackend } from '../../src/backend/webgpu/backend.js';
+import type { FusedActivation } from '../../src/backend/backend.js';
+import { epilogue } from '../../src/backend/cpu/matmul.js';
+import {
+  MATMUL_KERNELS, candidates, defaultKernel, matmulChooser, setMatmulOverride, shapeClass, type MatmulKernel,
+} from '../../src/backend/webgpu/matmul_chooser.js';
 
 let be: WebGpuBackend;
 
 beforeAll(async () => {
   be = await WebGpuBackend.create();
+  // Deterministic kernel choice in this file: the autotune is tested on its own context below.
+  matmulChooser(be.ctx).tuning = 'off';
 });
 
 afterAll(() => be?.dispose());
@@ -76,15 +86,26 @@ function reference(
   return { out, scale, shape };
 }
 
-async function check(sa: Shape, sb: Shape, ta: boolean, tb: boolean): Promise<void> {
+interface Fused {
+  readonly bias: boolean;
+  readonly activation: FusedActivation;
+}
+
+async function check(sa: Shape, sb: Shape, ta: boolean, tb: boolean, fused?: Fused, on = be): Promise<void> {
   const av = values(sizeOf(sa), 1 + sizeOf(sa));
   const bv = values(sizeOf(sb), 7 + sizeOf(sb));
   const ref = reference(av, sa, bv, sb, ta, tb);
-  const a: TensorInfo = { handle: be.upload(av), shape: sa };
-  const b: TensorInfo = { handle: be.upload(bv), shape: sb };
-  const h = be.matmul(a, b, ta, tb, ref.shape);
-  const got = await be.read(h, ref.out.length);
-  [a.handle, b.handle, h].forEach((x) => be.free(x));
+  const N = ref.shape[ref.shape.length - 1];
+  const biasValues = values(N, 3 + N);
+  if (fused) epilogue(ref.out, N, fused.bias ? biasValues : null, fused.activation);
+  const a: TensorInfo = { handle: on.upload(av), shape: sa };
+  const b: TensorInfo = { handle: on.upload(bv), shape: sb };
+  const bias = fused?.bias ? on.upload(biasValues) : null;
+  const h = fused
+    ? on.matmulFused(a, b, ta, tb, ref.shape, bias, fused.activation)
+    : on.matmul(a, b, ta, tb, ref.shape);
+  const got = await on.read(h, ref.out.length);
+  [a.handle, b.handle, h, ...(bias ? [bias] : [])].forEach((x) => on.free(x));
   expect(got.length).toBe(ref.out.length);
   let worst = -1;
   for (let i = 0; i < got.length; i++) {
@@ -96,7 +117,9 @@ async function check(sa: Shape, sb: Shape, ta: boolean, tb: boolean): Promise<vo
   expect(worst, worst < 0 ? '' : `index ${worst}: ${got[worst]} vs ${ref.out[worst]}`).toBe(-1);
 }
 
-describe('webgpu matmul matches a float64 reference on every kernel path', () => {
+describe('webgpu matmul (tile64) matches a float64 reference on every entry point', () => {
+  beforeAll(() => setMatmulOverride(be.ctx, 'tile64'));
+  afterAll(() => setMatmulOverride(be.ctx, null));
   const cases: [string, Shape, Shape, boolean, boolean][] = [
     ['scalar reads, K % 4 tail', [5, 7], [7, 9], false, false],
     ['scalar reads, transposed operands', [7, 5], [9, 7], true, true],
@@ -140,5 +163,73 @@ describe('webgpu matmul matches a float64 reference on every kernel path', () =>
     const a: TensorInfo = { handle: be.upload(new Float32Array(n)), shape: [n, 1, 1] };
     const b: TensorInfo = { handle: be.upload(new Float32Array(1)), shape: [1, 1] };
     expect(() => be.matmul(a, b, false, false, [n, 1, 1])).toThrow(BackendError);
+  });
+});
+
+/** [M, N, K] sampled from {1, 2, 3, 7, 31, 32, 33, 64, 65, 257, 784}: every size, not the cube. */
+const SIZES: [number, number, number][] = [
+  [1, 1, 1], [1, 257, 784], [1, 65, 7], [2, 3, 7], [2, 64, 33], [3, 7, 2], [3, 33, 65],
+  [7, 31, 33], [31, 32, 64], [32, 33, 31], [33, 2, 257], [64, 7, 3], [65, 31, 32], [257, 3, 7],
+  [784, 1, 2],
+];
+
+describe.each(MATMUL_KERNELS)('kernel %s (forced by the override) matches float64', (kernel: MatmulKernel) => {
+  beforeAll(() => setMatmulOverride(be.ctx, kernel));
+  afterAll(() => setMatmulOverride(be.ctx, null));
+  // Cycle the transposes over the sizes, so each kernel sees every layout.
+  it.each(SIZES.map(([M, N, K], i) => [M, N, K, i % 2 === 1, (i >> 1) % 2 === 1] as const))(
+    'M %i, N %i, K %i (transposeA %s, transposeB %s)', async (M, N, K, ta, tb) => {
+      await check(ta ? [K, M] : [M, K], tb ? [N, K] : [K, N], ta, tb);
+    });
+  it('batch broadcast, both transposes', async () => {
+    await check([2, 1, 9, 5], [3, 12, 9], true, true);
+    await check([3, 5, 8], [8, 12], false, false);
+  });
+  // Every activation on one kernel (each is a pipeline to compile), one per kernel on the others.
+  const acts = (['linear', 'relu', 'relu6', 'sigmoid', 'tanh'] as const)
+    .filter((_, i) => kernel === 'rows1' || i === MATMUL_KERNELS.indexOf(kernel) + 1);
+  it.each(acts)('fused epilogue: bias + %s', async (activation) => {
+    // Values of a x b reach +-20, so relu6 and the sigmoid/tanh tails are exercised.
+    await check([33, 12], [12, 68], false, false, { bias: true, activation });
+  });
+  it('fused epilogue without bias, K = 0 (act(0)), transposed operands', async () => {
+    await check([5, 7], [9, 5], true, true, { bias: false, activation: 'sigmoid' });
+    await check([3, 0], [0, 5], false, false, { bias: true, activation: 'relu' });
+  });
+});
+
+describe('matmul chooser', () => {
+  const g = (M: number, N = 512, K = 784) => ({ M, N, K, batch: 1, transposeA: false, transposeB: false });
+
+  it('defaults to rows kernels below one 64-row tile and tile64 from there, always among the candidates', () => {
+    expect([1, 2, 3, 8, 32, 63, 64, 1000].map((M) => defaultKernel(g(M))))
+      .toEqual(['rows1', 'rows2', 'rows4', 'rows4', 'rows4', 'rows4', 'tile64', 'tile64']);
+    for (const M of [1, 2, 3, 8, 32, 63, 64, 1000]) expect(candidates(g(M))).toContain(defaultKernel(g(M)));
+  });
+
+  it('shape classes separate transposes, vec4-ability and size buckets', () => {
+    expect(shapeClass(g(1))).not.toBe(shapeClass(g(2)));
+    expect(shapeClass(g(33))).toBe(shapeClass(g(64)));
+    expect(shapeClass(g(8, 512, 784))).not.toBe(shapeClass(g(8, 511, 784)));
+    expect(shapeClass(g(8))).not.toBe(shapeClass({ ...g(8), transposeA: true }));
+  });
+
+  it('autotunes a new shape class once, in the background, and counts the kernels that ran', async () => {
+    const own = await WebGpuBackend.create();
+    try {
+      const chooser = matmulChooser(own.ctx);
+      const before = own.ctx.dispatchCount;
+      await check([8, 128], [128, 256], false, false, undefined, own);
+      expect(own.ctx.dispatchCount - before).toBe(1); // the tune's dispatches are not the context's
+      await chooser.settled();
+      const key = shapeClass(g(8, 256, 128));
+      const pick = chooser.picks()[key];
+      expect(candidates(g(8, 256, 128))).toContain(pick);
+      await check([8, 128], [128, 256], false, false, undefined, own);
+      expect(chooser.runs()).toEqual(pick === 'rows4' ? { rows4: 2 } : { rows4: 1, [pick]: 1 });
+      expect(own.bufferCount()).toBe(0);
+    } finally {
+      own.dispose();
+    }
   });
 });

@@ -6,12 +6,12 @@
 import type { Shape } from '../../core/shape.js';
 import type {
   AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
-  MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
+  MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp, FusedActivation,
 } from '../backend.js';
 import type { Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
 import { binary, unary, where } from './elementwise.js';
-import { matmul } from './matmul.js';
+import { epilogue, matmul } from './matmul.js';
 import { concat, gather, oneHot, slice, transpose } from './movement.js';
 import { optimizerStep } from './optimizer.js';
 import { argMax, reduce } from './reduce.js';
@@ -188,6 +188,14 @@ export class CpuBackend implements Backend {
   optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void {
     if (guard !== undefined && arr(guard)[0] !== 0) return;
     for (const it of items) optimizerStep(update, arr(it.weight), arr(it.grad), it.slots.map(arr));
+  }
+
+  matmulFused(
+    a: TensorInfo, b: TensorInfo, ta: boolean, tb: boolean, outShape: Shape, bias: DataHandle | null,
+    activation: FusedActivation,
+  ): DataHandle {
+    const y = matmul(arr(a.handle), a.shape, arr(b.handle), b.shape, ta, tb, outShape);
+    return epilogue(y, outShape[outShape.length - 1], opt(bias), activation);
   }
 
   dispose(): void {}

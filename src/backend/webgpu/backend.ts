@@ -5,7 +5,7 @@
  */
 import type {
   AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
-  OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
+  OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp, FusedActivation,
 } from '../backend.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
 import { GpuContext, type GpuHandle } from './context.js';
@@ -200,6 +200,13 @@ export class WebGpuBackend implements Backend {
   optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void {
     const gpuItems = items.map((it) => ({ weight: gpu(it.weight), grad: gpu(it.grad), slots: it.slots.map(gpu), size: it.size }));
     kernels.optimizerStepAll.run(this.ctx, this.#scratch, update, gpuItems, guard && gpu(guard));
+  }
+
+  matmulFused(
+    a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, outShape: Shape,
+    bias: DataHandle | null, activation: FusedActivation,
+  ): DataHandle {
+    return kernels.matmulFused.run(this.ctx, tensor(a), tensor(b), transposeA, transposeB, outShape, orNull(bias), activation);
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ import type { ShaderName } from './shaders.js';
 import type { GpuContext } from './context.js';
 import * as batchnorm from './batchnorm.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
-import { matmul } from './matmul.js';
+import { matmul, matmulFused } from './matmul.js';
 import { concat, gather, gatherPair, oneHot, slice, transpose } from './movement.js';
 import { argMax, reduce } from './reduce.js';
 import { accumulateStep, assign, assignAll, checkFinite, checkFiniteAll, optimizerStep, optimizerStepAll } from './training.js';
@@ -49,4 +49,5 @@ export const kernels = {
   batchNormTrain: { shaders: ['batchnorm_stats', 'batchnorm_apply'], run: batchnorm.batchNormTrain },
   batchNormInfer: { shaders: ['batchnorm_apply'], run: batchnorm.batchNormInfer },
   batchNormGrad: { shaders: ['batchnorm_backward'], run: batchnorm.batchNormGrad },
+  matmulFused: { shaders: ['matmul'], run: matmulFused },
 } as const satisfies Record<KernelName, Kernel>;
