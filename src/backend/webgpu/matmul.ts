@@ -93,9 +93,10 @@ export function matmul(
     .u32(M, N, K, view.shape.length, aRow, aCol, bRow, bCol)
     .dims(view.shape).dims(view.strides[0]).dims(view.strides[1]).words();
   const g: MatmulGeometry = { M, N, K, batch, transposeA, transposeB };
-  const kernel = matmulChooser(ctx).choose(ctx, g, () => tuneRecorder(ctx, a, b, g, epilogue, words));
-  const { pipeline, grid } = pipelineFor(ctx, kernel, g, epilogue);
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const fits = (k: MatmulKernel): boolean => launch(k, g).grid.every((n) => n <= max);
+  const kernel = matmulChooser(ctx).choose(ctx, g, () => tuneRecorder(ctx, a, b, g, epilogue, words), fits);
+  const { pipeline, grid } = pipelineFor(ctx, kernel, g, epilogue);
   if (grid.some((n) => n > max)) {
     throw new BackendError(`webgpu matmul: output ${fmtShape(outShape)} needs more than ${max} workgroups per dimension`);
   }

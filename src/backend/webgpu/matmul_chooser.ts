@@ -5,7 +5,8 @@
  *   rows1/2/4  R rows by 4 columns per invocation, 256 columns per workgroup: no wasted rows at
  *            small M (matrix-vector style at R = 1)
  *
- * Order of decision: the override (`setMatmulOverride`, for tests and experiments), else the
+ * Only kernels whose grid fits the device's workgroup limits are considered (tile64 is the
+ * fallback). Order of decision: the override (`setMatmulOverride`, for tests and experiments), else the
  * pick cached for the shape class, else a default by M. On the first use of a shape class with
  * more than one candidate and enough work to matter, a small autotune runs in the background
  * (tuning 'auto', the default): each candidate is timed on scratch buffers of that shape
@@ -75,8 +76,9 @@ export class MatmulChooser {
   readonly #runs = new Map<MatmulKernel, number>();
 
   /** The kernel for `g`; may start a background tune (see the file comment). */
-  choose(ctx: GpuContext, g: MatmulGeometry, recorder: () => TuneRecorder): MatmulKernel {
-    const kernel = this.override ?? this.#pick(ctx, g, recorder);
+  choose(ctx: GpuContext, g: MatmulGeometry, recorder: () => TuneRecorder, fits: (k: MatmulKernel) => boolean): MatmulKernel {
+    const forced = this.override !== null && fits(this.override) ? this.override : null;
+    const kernel = forced ?? this.#pick(ctx, g, recorder, fits);
     this.#runs.set(kernel, (this.#runs.get(kernel) ?? 0) + 1);
     return kernel;
   }
@@ -98,17 +100,18 @@ export class MatmulChooser {
 
   readonly #pending: Promise<void>[] = [];
 
-  #pick(ctx: GpuContext, g: MatmulGeometry, recorder: () => TuneRecorder): MatmulKernel {
+  #pick(ctx: GpuContext, g: MatmulGeometry, recorder: () => TuneRecorder, fits: (k: MatmulKernel) => boolean): MatmulKernel {
     const key = shapeClass(g);
     const hit = this.#picks.get(key);
-    if (hit) return hit;
-    const list = candidates(g);
+    if (hit && fits(hit)) return hit;
+    const list = candidates(g).filter(fits);
     const worth = g.M * g.N * g.K * g.batch >= TUNE_MIN_FLOPS && list.length > 1;
     if (this.tuning === 'auto' && worth && !this.#tuning.has(key)) {
       this.#tuning.add(key);
       this.#pending.push(this.#tune(ctx, key, list, recorder()));
     }
-    return defaultKernel(g);
+    const pick = defaultKernel(g);
+    return fits(pick) ? pick : 'tile64';
   }
 
   async #tune(ctx: GpuContext, key: string, list: MatmulKernel[], rec: TuneRecorder): Promise<void> {
@@ -177,7 +180,7 @@ export function matmulChooser(ctx: GpuContext): MatmulChooser {
   return c;
 }
 
-/** Forces `kernel` for every product on `ctx` (null: back to choosing). */
+/** Forces `kernel` for every product on `ctx` whose grid it fits (null: back to choosing). */
 export function setMatmulOverride(ctx: GpuContext, kernel: MatmulKernel | null): void {
   matmulChooser(ctx).override = kernel;
 }
