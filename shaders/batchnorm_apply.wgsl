@@ -90,10 +90,13 @@ fn apply_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (t >= G * p.lanes) { return; }
   let g = t % G;
   let lane = t / G;
-  let k0 = coefficients(4u * g);
-  let k1 = coefficients(4u * g + 1u);
-  let k2 = coefficients(4u * g + 2u);
-  let k3 = coefficients(4u * g + 3u);
+  // Channels (4g + j) % C: 4g + j when C % 4 == 0; with C % 4 != 0 ("super4", rows read as
+  // super-rows of 4C values, groups = C, see batchnorm_stats.wgsl) the fixed slots of vec4 g.
+  let q = (vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u)) % p.channels;
+  let k0 = coefficients(q.x);
+  let k1 = coefficients(q.y);
+  let k2 = coefficients(q.z);
+  let k3 = coefficients(q.w);
   let scale = vec4<f32>(k0.x, k1.x, k2.x, k3.x);
   let mu = vec4<f32>(k0.y, k1.y, k2.y, k3.y);
   let b = vec4<f32>(k0.z, k1.z, k2.z, k3.z);
@@ -113,7 +116,7 @@ fn apply_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let g = t % G;
   let lane = t / G;
   let k = coefficients(g);
-  // stepInner: 0, or the first element of the rows left after apply_super4's super-rows.
+  // stepInner: 0, or the first element of the rows a super4 apply_rows4 leaves (rows % 4 of them).
   let first = p.stepInner + lane * p.steps * G + g;
   let end = min(first + p.steps * G, p.total);
   for (var e = first; e < end; e += G) {
@@ -153,31 +156,5 @@ fn apply_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
     let e = cur.e;
     y[e] = fma(x[e] - k.y, k.x, k.z);
     cur = cursorNext(cur);
-  }
-}
-
-// Rows mode with C % 4 != 0 ("super4", see batchnorm_stats.wgsl): thread (g, lane) owns vec4 g
-// of each full 4C-value super-row, slots of channels (4g + j) % C. The last outer % 4 rows (a
-// partial super-row) are a second dispatch of apply_rows starting at element `stepInner`.
-@compute @workgroup_size(WG)
-fn apply_super4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                @builtin(local_invocation_index) lid: u32) {
-  let t = threadIndex(wid, nwg, lid);
-  let G = p.groups;
-  if (t >= G * p.lanes) { return; }
-  let g = t % G;
-  let lane = t / G;
-  let q = (vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u)) % G;
-  let k0 = coefficients(q.x);
-  let k1 = coefficients(q.y);
-  let k2 = coefficients(q.z);
-  let k3 = coefficients(q.w);
-  let scale = vec4<f32>(k0.x, k1.x, k2.x, k3.x);
-  let mu = vec4<f32>(k0.y, k1.y, k2.y, k3.y);
-  let b = vec4<f32>(k0.z, k1.z, k2.z, k3.z);
-  let first = lane * p.steps * G + g;
-  let end = min(first + p.steps * G, p.total);
-  for (var e = first; e < end; e += G) {
-    y4[e] = fma(x4[e] - mu, scale, b);
   }
 }

@@ -289,6 +289,7 @@ fn small_train(@builtin(local_invocation_index) lid: u32) {
 // element by element below `stride` = outer * C. Shift: each slot's channel's first value.
 @group(0) @binding(3) var<storage, read> xTail: array<f32>;
 
+/** Channel c and row r within the super-row of vec4 g's four slots. */
 struct Slots { c: vec4<u32>, r: vec4<u32> }
 
 fn slots(g: u32) -> Slots {

@@ -156,9 +156,9 @@ function workFor(layout: Layout, itemsPerThread: number): Work {
   return { lanes: 4 * Math.ceil(items / (4 * steps)), steps };
 }
 
-/** Kernel suffix of a layout: `rows4`, `rows`, `super4`, `planes4`, `planes`. */
-function variant(layout: Layout): string {
-  if (layout.super4) return 'super4';
+/** Kernel suffix of a layout: `rows4`, `rows`, `planes4`, `planes`; super4 reductions: `super4`. */
+function variant(layout: Layout, reduction = false): string {
+  if (layout.super4 && reduction) return 'super4';
   return `${layout.rows ? 'rows' : 'planes'}${layout.vec4 ? '4' : ''}`;
 }
 
@@ -254,7 +254,7 @@ export function batchNormTrain(
   const variance = ctx.alloc(C, 'batchnorm_variance');
   const invStd = ctx.alloc(C, 'batchnorm_inv_std');
 
-  const kind = variant(layout);
+  const kind = variant(layout, true);
   const up = uniformParams(ctx, 'batchnorm_stats_params', layout, work, {});
   ctx.dispatch(`batchnorm_stats_partial_${kind}`, ctx.pipeline('batchnorm_stats', `partial_${kind}`),
     [up, x.handle, part, ...tails(layout, x.handle)], grid(layout.width * work.lanes, WG));
@@ -362,7 +362,8 @@ export function batchNormGrad(
   const dbeta = ctx.alloc(C, 'batchnorm_dbeta');
 
   const up = uniformParams(ctx, 'batchnorm_backward_params', layout, work, {});
-  ctx.dispatch(`batchnorm_backward_partial_${kind}`, ctx.pipeline('batchnorm_backward', `partial_${kind}`),
+  ctx.dispatch(`batchnorm_backward_partial_${variant(layout, true)}`,
+    ctx.pipeline('batchnorm_backward', `partial_${variant(layout, true)}`),
     [up, dy.handle, x, mean, part, ...tails(layout, dy.handle, x)], grid(layout.width * work.lanes, WG));
 
   const uf = uniformParams(ctx, 'batchnorm_backward_finalize_params', layout, fin, { flags: gamma ? FLAG_GAMMA : 0 });
