@@ -2,7 +2,8 @@
 // four 4x4 sub-blocks 32 rows / 32 columns apart, and walks K on its own, reading operands
 // straight from storage: no workgroup memory and no barriers, which are costly on SwiftShader
 // (on a real GPU, caches serve the overlapping reads of neighbouring invocations). A workgroup of
-// 8x8 invocations covers a 64x64 output tile. The 8x8 block reuses each loaded vec4 eight times.
+// 8x8 invocations covers a 64x64 output tile (other tile shapes below). The 8x8 block reuses
+// each loaded vec4 eight times.
 //
 // Transposes and batch broadcasting are strides: A[m, k] = a[aOff + m*aRow + k*aCol],
 // B[k, n] = b[bOff + k*bRow + n*bCol]; batch z decodes over `batchShape` into per-operand batch
@@ -12,7 +13,9 @@
 // axis's extent must be a multiple of 4. `main` reads single floats and takes any shape.
 //
 // Two kernel shapes (src/backend/webgpu/matmul_chooser.ts picks one per shape class):
-//   main*   (tile64) the 8x8 block per invocation above, 64x64 outputs per workgroup;
+//   main*   (tileR) the 8x8 block per invocation above, 64 invocations per workgroup covering
+//           R rows by 4096 / R columns: tile64 (64x64), tile32 (32x128), tile16, tile8 (8x512),
+//           so a small M wastes at most 7 rows per tile;
 //   rows*   (rowsR) R = ROWS output rows (1..4) by 4 columns per invocation, 64 invocations
 //           side by side along N: no wasted rows at small M (M = 1 computes one row, not 64).
 // Every kernel ends in the same epilogue: out = act(acc + bias[n]), bias and activation chosen
@@ -38,6 +41,10 @@ struct Params {
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
+/** main* kernels: invocations per workgroup along N and M (TILE_X * TILE_Y = 64); the tile is
+ * 8 TILE_Y rows by 8 TILE_X columns (tile64: 8 x 8; tile8: 1 x 64, an 8 x 512 tile). */
+override TILE_X: u32 = 8u;
+override TILE_Y: u32 = 8u;
 /** rows* kernels: output rows per invocation, 1..4. */
 override ROWS: u32 = 4;
 /** Epilogue: add bias[n] (binding 4; a placeholder is bound otherwise). */
@@ -185,7 +192,7 @@ fn rowB4(blk: Block, k: u32) -> vec4<f32> {
     b4[i.z / 4u][i.z % 4u], b4[i.w / 4u][i.w % 4u]);
 }
 
-/** Four 4x4 blocks: top-left, top-right (+32 columns), bottom-left (+32 rows), bottom-right. */
+/** Four 4x4 blocks: top-left, top-right (+4 TILE_X columns), bottom-left (+4 TILE_Y rows), bottom-right. */
 struct Quad {
   tl: Block,
   tr: Block,
@@ -194,10 +201,11 @@ struct Quad {
 }
 
 fn quad(wg: vec3<u32>, lid: vec3<u32>) -> Quad {
-  let m0 = wg.y * 64u + lid.y * 4u;
-  let n0 = wg.x * 64u + lid.x * 4u;
-  return Quad(block(m0, n0, wg.z), block(m0, n0 + 32u, wg.z), block(m0 + 32u, n0, wg.z),
-    block(m0 + 32u, n0 + 32u, wg.z));
+  let m0 = wg.y * 8u * TILE_Y + lid.y * 4u;
+  let n0 = wg.x * 8u * TILE_X + lid.x * 4u;
+  let dm = 4u * TILE_Y;
+  let dn = 4u * TILE_X;
+  return Quad(block(m0, n0, wg.z), block(m0, n0 + dn, wg.z), block(m0 + dm, n0, wg.z), block(m0 + dm, n0 + dn, wg.z));
 }
 
 /** A K step of one: A[m0+i, k] as column i's first entry; times rowMat() it is a rank-1 update. */
@@ -224,7 +232,7 @@ fn store(blk: Block, acc: mat4x4<f32>) {
 }
 
 // Single-float reads of both operands: any shape.
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(TILE_X, TILE_Y)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let q = quad(wg, lid);
   if (!q.tl.live) { return; }
@@ -259,7 +267,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 }
 
 // Vec4 reads of A.
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(TILE_X, TILE_Y)
 fn mainA4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let q = quad(wg, lid);
   if (!q.tl.live) { return; }
@@ -294,7 +302,7 @@ fn mainA4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
 }
 
 // Vec4 reads of B.
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(TILE_X, TILE_Y)
 fn mainB4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let q = quad(wg, lid);
   if (!q.tl.live) { return; }
@@ -329,7 +337,7 @@ fn mainB4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
 }
 
 // Vec4 reads of both operands.
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(TILE_X, TILE_Y)
 fn mainA4B4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let q = quad(wg, lid);
   if (!q.tl.live) { return; }

@@ -3,7 +3,7 @@
  * the host picks an entry point by which operands can be read as vec4 (A: K, or M when
  * transposed; B: N, or K when transposed, a multiple of 4), and each entry point has a K % 4
  * tail, ragged 64x64 workgroup tiles and 4x4 sub-blocks partly past M or N. Then every kernel of
- * the family (tile64, rows1/2/4), forced through the chooser's override, on sampled shapes from
+ * the family (tile64/32/16/8, rows1/2/4), forced through the chooser's override, on sampled shapes from
  * {1, 2, 3, 7, 31, 32, 33, 64, 65, 257, 784}, with the fused bias + activation epilogue against
  * the CPU twin, and the chooser's decisions (default picks, autotune, stats).
  */
@@ -187,7 +187,7 @@ describe.each(MATMUL_KERNELS)('kernel %s (forced by the override) matches float6
   });
   // Every activation on one kernel (each is a pipeline to compile), one per kernel on the others.
   const acts = (['linear', 'relu', 'relu6', 'sigmoid', 'tanh'] as const)
-    .filter((_, i) => kernel === 'rows1' || i === MATMUL_KERNELS.indexOf(kernel) + 1);
+    .filter((_, i) => kernel === 'rows1' || i === (MATMUL_KERNELS.indexOf(kernel) % 4) + 1);
   it.each(acts)('fused epilogue: bias + %s', async (activation) => {
     // Values of a x b reach +-20, so relu6 and the sigmoid/tanh tails are exercised.
     await check([33, 12], [12, 68], false, false, { bias: true, activation });
@@ -201,10 +201,11 @@ describe.each(MATMUL_KERNELS)('kernel %s (forced by the override) matches float6
 describe('matmul chooser', () => {
   const g = (M: number, N = 512, K = 784) => ({ M, N, K, batch: 1, transposeA: false, transposeB: false });
 
-  it('defaults to rows kernels below one 64-row tile and tile64 from there, always among the candidates', () => {
-    expect([1, 2, 3, 8, 32, 63, 64, 1000].map((M) => defaultKernel(g(M))))
-      .toEqual(['rows1', 'rows2', 'rows4', 'rows4', 'rows4', 'rows4', 'tile64', 'tile64']);
-    for (const M of [1, 2, 3, 8, 32, 63, 64, 1000]) expect(candidates(g(M))).toContain(defaultKernel(g(M)));
+  it('defaults to the largest tile M fills and to row kernels at M <= 2, always among the candidates', () => {
+    const Ms = [1, 2, 3, 8, 16, 31, 32, 63, 64, 1000];
+    expect(Ms.map((M) => defaultKernel(g(M))))
+      .toEqual(['rows1', 'rows2', 'tile8', 'tile8', 'tile16', 'tile16', 'tile32', 'tile32', 'tile64', 'tile64']);
+    for (const M of Ms) expect(candidates(g(M))).toContain(defaultKernel(g(M)));
   });
 
   it('shape classes separate transposes, vec4-ability and size buckets', () => {
@@ -226,7 +227,7 @@ describe('matmul chooser', () => {
       const pick = chooser.picks()[key];
       expect(candidates(g(8, 256, 128))).toContain(pick);
       await check([8, 128], [128, 256], false, false, undefined, own);
-      expect(chooser.runs()).toEqual(pick === 'rows4' ? { rows4: 2 } : { rows4: 1, [pick]: 1 });
+      expect(chooser.runs()).toEqual(pick === 'tile8' ? { tile8: 2 } : { tile8: 1, [pick]: 1 });
       expect(own.bufferCount()).toBe(0);
     } finally {
       own.dispose();

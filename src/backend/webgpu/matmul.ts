@@ -14,8 +14,8 @@ import { broadcastStrides } from '../../core/shape.js';
 import { Params, checkRank, collapse } from './params.js';
 import { matmulChooser, type MatmulGeometry, type MatmulKernel, type TuneRecorder } from './matmul_chooser.js';
 
-/** Output rows and columns per workgroup of tile64 (8x8 invocations of 8x8 outputs each). */
-const TILE = 64;
+/** Outputs per workgroup of the tile kernels (64 invocations of 8x8 outputs each). */
+const TILE_AREA = 4096;
 /** Output columns per workgroup of the rows kernels (64 invocations of 4 columns). */
 const ROWS_COLS = 256;
 
@@ -42,10 +42,11 @@ function launch(kernel: MatmulKernel, g: MatmulGeometry): { entry: string; rows:
   // Vec4 reads need the operand's contiguous axis (and so every batch offset) to be a multiple of 4;
   // K = 0 (a fused epilogue over zeros) binds empty operands, too small for a vec4 binding.
   const bVec4 = g.K > 0 && (g.transposeB ? g.K : g.N) % 4 === 0;
-  if (kernel === 'tile64') {
+  if (kernel.startsWith('tile')) {
     const aVec4 = g.K > 0 && (g.transposeA ? g.M : g.K) % 4 === 0;
     const entry = aVec4 ? (bVec4 ? 'mainA4B4' : 'mainA4') : bVec4 ? 'mainB4' : 'main';
-    return { entry, rows: 4, grid: [Math.ceil(g.N / TILE), Math.ceil(g.M / TILE), g.batch] };
+    const rows = Number(kernel.slice(4));
+    return { entry, rows, grid: [Math.ceil(g.N / (TILE_AREA / rows)), Math.ceil(g.M / rows), g.batch] };
   }
   // The rows kernels read A as vec4 only along K (A not transposed).
   const aVec4 = !g.transposeA && g.K > 0 && g.K % 4 === 0;
@@ -56,8 +57,11 @@ function launch(kernel: MatmulKernel, g: MatmulGeometry): { entry: string; rows:
 
 function pipelineFor(ctx: GpuContext, kernel: MatmulKernel, g: MatmulGeometry, ep: MatmulEpilogue) {
   const { entry, rows, grid } = launch(kernel, g);
+  const tile = kernel.startsWith('tile');
+  // tileR: TILE_Y = R / 8 invocations along M, 64 / TILE_Y along N; rowsR: ROWS = R.
+  const shape: Record<string, number> = tile ? { TILE_X: 64 / (rows / 8), TILE_Y: rows / 8 } : { ROWS: rows };
   const pipeline = ctx.pipeline('matmul', entry, {
-    TRANS_A: g.transposeA ? 1 : 0, TRANS_B: g.transposeB ? 1 : 0, ROWS: rows,
+    TRANS_A: g.transposeA ? 1 : 0, TRANS_B: g.transposeB ? 1 : 0, ...shape,
     HAS_BIAS: ep.bias ? 1 : 0, ACT: ACT_CODE[ep.activation],
   });
   return { pipeline, grid };

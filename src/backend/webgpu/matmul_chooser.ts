@@ -1,9 +1,10 @@
 /**
  * Which matmul kernel (shaders/matmul.wgsl) runs for a shape: one chooser per GpuContext.
  *
- *   tile64   8x8 invocations of 8x8 outputs: 64x64 per workgroup, for large M and N
+ *   tileR    64 invocations of 8x8 outputs covering R rows by 4096 / R columns: tile64 (64x64)
+ *            for large M and N, tile32 / tile16 / tile8 (8x512) for smaller M: at most 7 wasted rows
  *   rows1/2/4  R rows by 4 columns per invocation, 256 columns per workgroup: no wasted rows at
- *            small M (matrix-vector style at R = 1)
+ *            M = 1, 2 (matrix-vector style at R = 1), fewer FMAs per load than the tiles
  *
  * Only kernels whose grid fits the device's workgroup limits are considered (tile64 is the
  * fallback). Order of decision: the override (`setMatmulOverride`, for tests and experiments), else the
@@ -17,8 +18,8 @@
  */
 import type { GpuContext } from './context.js';
 
-export type MatmulKernel = 'tile64' | 'rows1' | 'rows2' | 'rows4';
-export const MATMUL_KERNELS: readonly MatmulKernel[] = ['tile64', 'rows1', 'rows2', 'rows4'];
+export type MatmulKernel = 'tile64' | 'tile32' | 'tile16' | 'tile8' | 'rows1' | 'rows2' | 'rows4';
+export const MATMUL_KERNELS: readonly MatmulKernel[] = ['tile64', 'tile32', 'tile16', 'tile8', 'rows1', 'rows2', 'rows4'];
 
 /** A product's geometry as the kernels see it. */
 export interface MatmulGeometry {
@@ -39,7 +40,7 @@ export interface TuneRecorder {
 
 /** Below this many multiply-adds a product is dispatch-bound: the default pick stays. */
 const TUNE_MIN_FLOPS = 1 << 18;
-const TUNE_RUNS = 3;
+const TUNE_RUNS = 4;
 
 /** log2 bucket: 1, 2, 3-4, 5-8, ... */
 const bucket = (n: number): number => Math.ceil(Math.log2(Math.max(1, n)));
@@ -52,18 +53,23 @@ export function shapeClass(g: MatmulGeometry): string {
   return `${t}a${a4}b${b4} M${bucket(g.M)} N${bucket(g.N)} K${bucket(g.K)} B${bucket(g.batch)}`;
 }
 
-/** Kernels worth timing for this geometry: row kernels only pay off below one 64-row tile. */
+/** Kernels worth timing for this geometry: the tile at M's size and its neighbours. */
 export function candidates(g: MatmulGeometry): MatmulKernel[] {
-  if (g.M >= 64) return ['tile64', 'rows4'];
-  if (g.M > 2) return ['rows2', 'rows4', 'tile64'];
-  return g.M === 2 ? ['rows1', 'rows2', 'tile64'] : ['rows1', 'tile64'];
+  if (g.M >= 64) return ['tile64', 'tile32'];
+  if (g.M >= 32) return ['tile32', 'tile64', 'tile16'];
+  if (g.M >= 16) return ['tile16', 'tile32', 'tile8'];
+  if (g.M > 4) return ['tile8', 'tile16', 'rows4'];
+  if (g.M > 2) return ['tile8', 'rows4'];
+  return g.M === 2 ? ['rows2', 'tile8'] : ['rows1', 'tile8'];
 }
 
-/** The pick before (or without) tuning: the smallest row block covering M, tile64 from 64 rows. */
+/** The pick before (or without) tuning: the largest tile M fills, row kernels at M <= 2. */
 export function defaultKernel(g: MatmulGeometry): MatmulKernel {
   if (g.M >= 64) return 'tile64';
-  if (g.M <= 2) return g.M === 2 ? 'rows2' : 'rows1';
-  return 'rows4';
+  if (g.M >= 32) return 'tile32';
+  if (g.M >= 16) return 'tile16';
+  if (g.M > 2) return 'tile8';
+  return g.M === 2 ? 'rows2' : 'rows1';
 }
 
 export class MatmulChooser {
@@ -95,10 +101,11 @@ export class MatmulChooser {
 
   /** Resolves when every background tune started so far has finished. */
   async settled(): Promise<void> {
-    while (this.#pending.length > 0) await this.#pending.shift();
+    await this.#queue;
   }
 
-  readonly #pending: Promise<void>[] = [];
+  /** Tunes run one after another: concurrent ones would time each other's work. */
+  #queue: Promise<void> = Promise.resolve();
 
   #pick(ctx: GpuContext, g: MatmulGeometry, recorder: () => TuneRecorder, fits: (k: MatmulKernel) => boolean): MatmulKernel {
     const key = shapeClass(g);
@@ -108,7 +115,8 @@ export class MatmulChooser {
     const worth = g.M * g.N * g.K * g.batch >= TUNE_MIN_FLOPS && list.length > 1;
     if (this.tuning === 'auto' && worth && !this.#tuning.has(key)) {
       this.#tuning.add(key);
-      this.#pending.push(this.#tune(ctx, key, list, recorder()));
+      const rec = recorder();
+      this.#queue = this.#queue.then(() => this.#tune(ctx, key, list, rec));
     }
     const pick = defaultKernel(g);
     return fits(pick) ? pick : 'tile64';
@@ -117,14 +125,15 @@ export class MatmulChooser {
   async #tune(ctx: GpuContext, key: string, list: MatmulKernel[], rec: TuneRecorder): Promise<void> {
     const record = rec.record.bind(rec);
     try {
-      const best = { kernel: list[0], ms: Infinity };
-      for (const kernel of list) {
-        await timeRun(ctx, kernel, record); // warm-up: pipeline compile, caches
-        let ms = Infinity;
-        for (let r = 0; r < TUNE_RUNS && !ctx.isLost; r++) ms = Math.min(ms, await timeRun(ctx, kernel, record));
-        if (ms < best.ms) Object.assign(best, { kernel, ms });
+      // Warm-up (pipeline compile, caches), then runs interleaved A B C A B C: the best of each,
+      // so load from elsewhere hits every candidate alike.
+      for (const kernel of list) await timeRun(ctx, kernel, record);
+      const best = list.map(() => Infinity);
+      for (let r = 0; r < TUNE_RUNS && !ctx.isLost; r++) {
+        for (let i = 0; i < list.length; i++) best[i] = Math.min(best[i], await timeRun(ctx, list[i], record));
       }
-      if (!ctx.isLost) this.#picks.set(key, best.kernel);
+      const winner = list[best.indexOf(Math.min(...best))];
+      if (!ctx.isLost) this.#picks.set(key, winner);
     } catch {
       // A failed tune (device lost mid-way) keeps the default pick.
     } finally {
