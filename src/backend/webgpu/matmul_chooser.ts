@@ -8,7 +8,7 @@
  *
  * Only kernels whose grid fits the device's workgroup limits are considered (tile64 is the
  * fallback). Order of decision: the override (`setMatmulOverride`, for tests and experiments), else the
- * pick cached for the shape class, else a default by M. On the first use of a shape class with
+ * pick cached for the shape class, else a default by M. On the third use of a shape class with
  * more than one candidate and enough work to matter, a small autotune runs in the background
  * (tuning 'auto', the default): each candidate is timed on scratch buffers of that shape
  * (timestamp queries where the device has them, else wall-clock to onSubmittedWorkDone, best of
@@ -40,6 +40,11 @@ export interface TuneRecorder {
 
 /** Below this many multiply-adds a product is dispatch-bound: the default pick stays. */
 const TUNE_MIN_FLOPS = 1 << 18;
+/**
+ * A class is tuned on its third use: a product run once or twice (a test, a one-off op) is not
+ * worth timing and gets no background work; a training or inference loop repeats its shapes.
+ */
+const TUNE_AFTER_USES = 3;
 const TUNE_RUNS = 4;
 
 /** log2 bucket: 1, 2, 3-4, 5-8, ... */
@@ -79,6 +84,7 @@ export class MatmulChooser {
   tuning: 'auto' | 'off' = 'auto';
   readonly #picks = new Map<string, MatmulKernel>();
   readonly #tuning = new Set<string>();
+  readonly #uses = new Map<string, number>();
   readonly #runs = new Map<MatmulKernel, number>();
 
   /** The kernel for `g`; may start a background tune (see the file comment). */
@@ -112,7 +118,9 @@ export class MatmulChooser {
     const hit = this.#picks.get(key);
     if (hit && fits(hit)) return hit;
     const list = candidates(g).filter(fits);
-    const worth = g.M * g.N * g.K * g.batch >= TUNE_MIN_FLOPS && list.length > 1;
+    const uses = (this.#uses.get(key) ?? 0) + 1;
+    this.#uses.set(key, uses);
+    const worth = g.M * g.N * g.K * g.batch >= TUNE_MIN_FLOPS && list.length > 1 && uses >= TUNE_AFTER_USES;
     if (this.tuning === 'auto' && worth && !this.#tuning.has(key)) {
       this.#tuning.add(key);
       const rec = recorder();
