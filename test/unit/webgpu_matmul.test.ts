@@ -12,6 +12,7 @@ import type { TensorInfo } from '../../src/backend/backend.js';
 import { BackendError } from '../../src/core/errors.js';
 import { broadcastShapes, sizeOf, stridesOf, type Shape } from '../../src/core/shape.js';
 import { WebGpuBackend } from '../../src/backend/webgpu/backend.js';
+import * as wg from '../../src/index.js';
 import type { FusedActivation } from '../../src/backend/backend.js';
 import { epilogue } from '../../src/backend/cpu/matmul.js';
 import {
@@ -242,5 +243,25 @@ describe('matmul chooser', () => {
     } finally {
       own.dispose();
     }
+  });
+});
+
+describe('dense layers on the project backend', () => {
+  it.each(['relu', 'sigmoid', 'tanh', 'linear'] as const)('dense with bias and %s: one dispatch forward, logged by backendStats', async (activation) => {
+    const layer = wg.layers.dense({ units: 6, activation, biasInitializer: 'ones' });
+    const x = wg.randomUniform([3, 5], { minval: -1, maxval: 1, seed: 9 });
+    wg.dispose(layer.apply(x) as wg.Tensor); // builds the weights
+    const s0 = wg.backendStats();
+    const y = layer.apply(x) as wg.Tensor;
+    const s1 = wg.backendStats();
+    expect(s1.dispatches - s0.dispatches).toBe(1);
+    const ran = Object.entries(s1.matmulKernels).filter(([k, n]) => n !== (s0.matmulKernels[k] ?? 0));
+    const pick = defaultKernel({ M: 3, N: 6, K: 5, batch: 1, transposeA: false, transposeB: false });
+    expect(ran).toEqual([[pick, (s0.matmulKernels[pick] ?? 0) + 1]]);
+    const [kernel, bias] = layer.getWeights();
+    const z = wg.add(wg.matmul(x, kernel), bias);
+    const want = activation === 'linear' ? z : wg[activation](z);
+    expect(await y.data()).toBeAllClose(await want.data(), { rtol: 1e-6, atol: 1e-6 });
+    wg.dispose([x, y, z, want]);
   });
 });
