@@ -86,6 +86,8 @@ export class MatmulChooser {
   readonly #tuning = new Set<string>();
   readonly #uses = new Map<string, number>();
   readonly #runs = new Map<MatmulKernel, number>();
+  /** Tunes run one after another: concurrent ones would time each other's work. */
+  #queue: Promise<void> = Promise.resolve();
 
   /** The kernel for `g`; may start a background tune (see the file comment). */
   choose(ctx: GpuContext, g: MatmulGeometry, recorder: () => TuneRecorder, fits: (k: MatmulKernel) => boolean): MatmulKernel {
@@ -110,9 +112,6 @@ export class MatmulChooser {
     await this.#queue;
   }
 
-  /** Tunes run one after another: concurrent ones would time each other's work. */
-  #queue: Promise<void> = Promise.resolve();
-
   #pick(ctx: GpuContext, g: MatmulGeometry, recorder: () => TuneRecorder, fits: (k: MatmulKernel) => boolean): MatmulKernel {
     const key = shapeClass(g);
     const hit = this.#picks.get(key);
@@ -123,16 +122,22 @@ export class MatmulChooser {
     const worth = g.M * g.N * g.K * g.batch >= TUNE_MIN_FLOPS && list.length > 1 && uses >= TUNE_AFTER_USES;
     if (this.tuning === 'auto' && worth && !this.#tuning.has(key)) {
       this.#tuning.add(key);
-      const rec = recorder();
-      this.#queue = this.#queue.then(() => this.#tune(ctx, key, list, rec));
+      this.#queue = this.#queue.then(() => this.#tune(ctx, key, list, recorder));
     }
     const pick = defaultKernel(g);
     return fits(pick) ? pick : 'tile64';
   }
 
-  async #tune(ctx: GpuContext, key: string, list: MatmulKernel[], rec: TuneRecorder): Promise<void> {
-    const record = rec.record.bind(rec);
+  /**
+   * Times each candidate on scratch operands made now (one tune's buffers live at a time). Never
+   * rejects: a failed tune (device lost mid-way) keeps the default pick and the queue going.
+   */
+  async #tune(ctx: GpuContext, key: string, list: MatmulKernel[], recorder: () => TuneRecorder): Promise<void> {
+    let rec: TuneRecorder | null = null;
     try {
+      if (ctx.isLost) return;
+      rec = recorder();
+      const record = rec.record.bind(rec);
       // Warm-up (pipeline compile, caches), then runs interleaved A B C A B C: the best of each,
       // so load from elsewhere hits every candidate alike.
       for (const kernel of list) await timeRun(ctx, kernel, record);
@@ -140,12 +145,11 @@ export class MatmulChooser {
       for (let r = 0; r < TUNE_RUNS && !ctx.isLost; r++) {
         for (let i = 0; i < list.length; i++) best[i] = Math.min(best[i], await timeRun(ctx, list[i], record));
       }
-      const winner = list[best.indexOf(Math.min(...best))];
-      if (!ctx.isLost) this.#picks.set(key, winner);
+      if (!ctx.isLost) this.#picks.set(key, list[best.indexOf(Math.min(...best))]);
     } catch {
-      // A failed tune (device lost mid-way) keeps the default pick.
+      // Keep the default pick.
     } finally {
-      rec.dispose();
+      rec?.dispose();
     }
   }
 }
