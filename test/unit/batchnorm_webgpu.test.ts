@@ -62,6 +62,8 @@ const CASES: Case[] = [
   { shape: [2, 9, 9, 5], axis: 3 },
   { shape: [5, 3, 3, 17], axis: 3 },
   { shape: [4, 6, 6, 13], axis: 3 },
+  { shape: [3, 7, 7, 1], axis: 3 }, // NHWC with one channel: one plane
+  { shape: [2, 3, 1, 1000], axis: 3 }, // NHWC, C = 1000 (vec4 rows), 6 rows
 ];
 
 /**
