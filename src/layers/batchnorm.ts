@@ -124,6 +124,10 @@ export class BatchNormalization extends Layer {
     const built = this.builtShape;
     const a = this.#channelAxis(shape.length);
     if (a < 0 || a >= shape.length) throw this.shapeError(`axis ${this.axis} is out of range for input shape ${shown} (rank ${shape.length})`);
+    if (a === 0) {
+      throw this.valueError(`axis ${this.axis} is the batch axis of input shape ${shown}; BatchNormalization normalizes ` +
+        'each feature over the batch, so the axis must be a feature axis (e.g. -1, the default)');
+    }
     if (built && built.length !== shape.length) {
       throw this.shapeError(`input has rank ${shape.length} (input shape ${shown}) but the layer was built for rank ${built.length}`);
     }

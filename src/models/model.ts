@@ -8,10 +8,10 @@ import { engine } from '../core/engine.js';
 import { Tensor, type Variable } from '../core/tensor.js';
 import { concat } from '../ops/movement.js';
 import { slice } from '../ops/movement.js';
-import { Layer, SymbolicTensor, uniqueName, type ApplyOptions, type SymbolicShape } from '../layers/layer.js';
+import { Layer, SymbolicTensor, checkWeightValues, uniqueName, type ApplyOptions, type SymbolicShape } from '../layers/layer.js';
 import { BatchNormalization } from '../layers/batchnorm.js';
 import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } from './training.js';
-import { compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
+import { checkBatchSize, checkOptionsObject, compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
 import { summarize } from './summary.js';
 import { saveModel, type ModelArtifacts } from './serialize.js';
 
@@ -113,6 +113,7 @@ export class Model {
   checkInput(x: Tensor, what = 'input'): void {
     if (!(x instanceof Tensor)) throw new ValueError(`${this.className} '${this.name}': ${what} must be a Tensor`);
     this.ensureGraph(x.shape.slice(1));
+    for (const l of this.layers) l.checkWeightsAlive(what);
     const want = this.input.shape;
     if (x.rank !== want.length || want.some((d, i) => d !== null && d !== x.shape[i])) {
       throw new ShapeError(
@@ -142,9 +143,10 @@ export class Model {
 
   /** Inference-mode outputs for `x`, computed in batches of `batchSize` (default 32) and joined. */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
+    const label = `${this.className} '${this.name}'`;
+    checkOptionsObject(label, 'predict', options, ['batchSize']);
+    const bs = checkBatchSize(label, 'predict', options?.batchSize);
     this.checkInput(x, 'predict input');
-    const bs = options.batchSize ?? 32;
-    if (!Number.isInteger(bs) || bs <= 0) throw new ValueError(`${this.className} '${this.name}': batchSize must be a positive integer, got ${bs}`);
     const n = x.shape[0];
     if (n <= bs) return this.apply(x);
     return engine.tidy(() => {
@@ -164,16 +166,7 @@ export class Model {
 
   /** Sets every weight from `values` (in `weights` order); all shapes are checked before any write. */
   setWeights(values: readonly Tensor[]): void {
-    const ws = this.weights;
-    if (values.length !== ws.length) {
-      throw new ValueError(`${this.className} '${this.name}': setWeights got ${values.length} arrays but the model has ${ws.length} weights`);
-    }
-    ws.forEach((w, i) => {
-      const v = values[i];
-      if (v.rank !== w.rank || v.shape.some((d, j) => d !== w.shape[j])) {
-        throw new ShapeError(`${this.className} '${this.name}': weight '${w.name}' has shape ${fmtShape(w.shape)} but setWeights got ${fmtShape(v.shape)}`);
-      }
-    });
+    checkWeightValues(`${this.className} '${this.name}'`, this.weights, values);
     let at = 0;
     for (const l of this.layers) {
       const k = l.weights.length;

@@ -166,12 +166,31 @@ function shuffled(n: number, shuffle: boolean, next: () => number): Int32Array {
   return idx;
 }
 
+/** @internal Throws unless `o` is undefined or a plain options object (a null would fail obscurely later). */
+export function checkOptionsObject(label: string, what: string, o: unknown, allowed: readonly string[]): void {
+  if (o === undefined) return;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+    throw new ValueError(`${label}: ${what}: options must be an object or omitted, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
+  }
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new ValueError(`${label}: ${what}: unknown option '${k}' (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+/** @internal A batchSize option: undefined gives 32; anything but a positive integer is a ValueError naming `what`. */
+export function checkBatchSize(label: string, what: string, batchSize: unknown): number {
+  const bs = batchSize ?? 32;
+  if (typeof bs !== 'number' || !Number.isInteger(bs) || bs <= 0) {
+    throw new ValueError(`${label}: ${what}: batchSize must be a positive integer, got ${String(bs)}`);
+  }
+  return bs;
+}
+
 function checkFitOptions(label: string, o: FitOptions): { batchSize: number; epochs: number; split: number } {
-  for (const k of Object.keys(o)) if (!FIT_KEYS.includes(k)) throw new ValueError(`${label}: fit: unknown option '${k}'`);
-  const batchSize = o.batchSize ?? 32;
+  checkOptionsObject(label, 'fit', o, FIT_KEYS);
+  const batchSize = checkBatchSize(label, 'fit', o.batchSize);
   const epochs = o.epochs ?? 1;
   const split = o.validationSplit ?? 0;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`${label}: fit: batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`${label}: fit: epochs must be an integer >= 0, got ${epochs}`);
   if (!(split >= 0 && split < 1)) throw new ValueError(`${label}: fit: validationSplit must be in [0, 1), got ${split}`);
   return { batchSize, epochs, split };
@@ -204,6 +223,10 @@ export async function fitModel(model: Model, x: Tensor, y: Tensor, o: FitOptions
   if (o.validationData) checkData(model, c, o.validationData[0], o.validationData[1], 'validation');
   await checkEagerStatistics(model);
   const nTrain = split > 0 ? Math.floor(x.shape[0] * (1 - split)) : x.shape[0];
+  if (split > 0 && (nTrain === 0 || nTrain === x.shape[0])) {
+    throw new ValueError(`${label}: fit: validationSplit ${split} of ${x.shape[0]} rows leaves ${nTrain} for training and ` +
+      `${x.shape[0] - nTrain} for validation; each needs at least one row`);
+  }
   let [xt, yt, xv, yv] = [x, y, o.validationData?.[0], o.validationData?.[1]];
   if (split > 0) {
     // fit(x, x): the targets are the input slices themselves.
@@ -329,9 +352,11 @@ export async function trainOnBatchModel(model: Model, x: Tensor, y: Tensor): Pro
 /** @internal Inference-mode loss (and accuracy), batched, summed on the device, read once. */
 export async function evaluateModel(model: Model, x: Tensor, y: Tensor, o: EvaluateOptions): Promise<Record<string, number>> {
   const c = compiledOf(model);
+  const label = `${model.className} '${model.name}'`;
+  checkOptionsObject(label, 'evaluate', o, ['batchSize']);
+  const bs = checkBatchSize(label, 'evaluate', o?.batchSize);
   checkData(model, c, x, y, 'evaluate');
   await checkEagerStatistics(model);
-  const bs = o.batchSize ?? 32;
   const n = x.shape[0];
   const [lossSum, correctSum] = tidy(() => {
     let l: Tensor = fill([], 0);

@@ -1,11 +1,30 @@
 /** The element arrays of the CPU backend: float32 by default, float64 for references. */
+import { BackendError } from '../../core/errors.js';
 import type { Shape } from '../../core/shape.js';
 
 export type Arr = Float32Array | Float64Array;
 
-/** A new zeroed array of the same element type as `like`. */
-export function alloc(like: Arr, size: number): Arr {
-  return like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+/**
+ * A new zeroed float32 (or float64) array for `op`. An engine refusal (past the typed-array
+ * length limit, or out of memory) becomes a BackendError naming the op and the size, as WebGPU's
+ * buffer limit does.
+ */
+export function newArray(float64: boolean, size: number, op: string): Arr {
+  try {
+    return float64 ? new Float64Array(size) : new Float32Array(size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const bits = float64 ? 64 : 32;
+    throw new BackendError(
+      `cpu: '${op}' needs ${size} float${bits} elements (${size * (bits / 8)} bytes), more than this JavaScript ` +
+        `engine can allocate in one typed array (${e.message})`,
+    );
+  }
+}
+
+/** A new zeroed array of the same element type as `like`, for `op`. */
+export function alloc(like: Arr, size: number, op = 'alloc'): Arr {
+  return newArray(like instanceof Float64Array, size, op);
 }
 
 /** Calls `visit(outIndex, offsets...)` for every element of `outShape`, in row-major order. */

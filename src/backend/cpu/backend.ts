@@ -8,7 +8,7 @@ import type {
   AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
   MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
 } from '../backend.js';
-import type { Arr } from './arrays.js';
+import { newArray, type Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
 import { binary, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
@@ -34,12 +34,12 @@ export class CpuBackend implements Backend {
     this.description = `cpu (${this.precision})`;
   }
 
-  #make(size: number): Arr {
-    return this.precision === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  #make(size: number, op: string): Arr {
+    return newArray(this.precision === 'float64', size, op);
   }
 
   upload(values: Float32Array | Float64Array): DataHandle {
-    const out = this.#make(values.length);
+    const out = this.#make(values.length, 'upload');
     out.set(values);
     return out;
   }
@@ -56,7 +56,7 @@ export class CpuBackend implements Backend {
   free(): void {}
 
   fill(size: number, value: number): DataHandle {
-    return this.#make(size).fill(value);
+    return this.#make(size, 'fill').fill(value);
   }
 
   copy(x: DataHandle, size: number): DataHandle {
