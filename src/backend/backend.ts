@@ -225,4 +225,6 @@ export interface Backend {
 
   /** Releases every device resource; the backend is unusable afterwards. */
   dispose(): void;
+  /** The error a call raises because the device is gone (WebGPU device lost), or null while usable. */
+  lostError(): Error | null;
 }

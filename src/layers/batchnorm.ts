@@ -6,6 +6,7 @@
 import { NonFiniteError, fmtShape } from '../core/errors.js';
 import type { Tensor, Variable } from '../core/tensor.js';
 import { fill, variable } from '../ops/creation.js';
+import { tidy } from '../core/scope.js';
 import { batchNormInfer, batchNormTrain, type MovingStats } from '../ops/batchnorm.js';
 import { getInitializer, initializerConfig, type Initializer, type InitializerConfig, type InitializerName } from './initializers.js';
 import { BASE_OPTIONS, Layer, checkOptions, type LayerOptions, type SymbolicShape } from './layer.js';
@@ -195,7 +196,8 @@ export class BatchNormalization extends Layer {
 
   /** Eager training call: in-place update; non-finite statistics set this layer's flag instead. */
   #eagerTargets(): MovingStats {
-    this.#eagerFlag ??= variable(fill([1], 0), { name: `${this.name}/nonfinite_flag`, trainable: false });
+    if (this.#eagerFlag?.isLost) this.#eagerFlag = null; // left on a lost device: start a fresh flag
+    this.#eagerFlag ??= tidy(() => variable(fill([1], 0), { name: `${this.name}/nonfinite_flag`, trainable: false }));
     this.#eagerUpdates++;
     return {
       mean: this.#movingMean as Variable, variance: this.#movingVariance as Variable, momentum: this.momentum,
@@ -244,6 +246,12 @@ export class BatchNormalization extends Layer {
   override setWeights(values: readonly Tensor[]): void {
     super.setWeights(values);
     this.#snapshot = null;
+  }
+
+  override dispose(): number {
+    this.#eagerFlag?.dispose();
+    this.#eagerFlag = null;
+    return super.dispose();
   }
 
   /** The last known moving statistics on the host (null before any readback when unknown). */

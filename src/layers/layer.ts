@@ -2,7 +2,7 @@
  * The Layer base (config validation, lazy `build`, named weights, `apply` symbolic or eager) and
  * the symbolic tensors that `input()` starts and functional models are made of.
  */
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { BackendError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Tensor, type Variable } from '../core/tensor.js';
 import { variable } from '../ops/creation.js';
 import { tidy } from '../core/scope.js';
@@ -208,13 +208,26 @@ export abstract class Layer {
    */
   setWeights(values: readonly Tensor[]): void {
     checkWeightValues(this.label, this.weights, values);
-    values.forEach((v, i) => this.weights[i].assign(v));
+    // A weight left on a lost device takes the value onto the active backend (recovery).
+    values.forEach((v, i) => (this.weights[i].isLost ? this.weights[i].restoreFrom(v) : this.weights[i].assign(v)));
+  }
+
+  /** Disposes the layer's weights; calling it afterwards is a clear error. Returns how many were disposed. */
+  dispose(): number {
+    const ws = this.weights.filter((w) => !w.isDisposed);
+    for (const w of ws) w.dispose();
+    return ws.length;
   }
 
   /** @internal Throws, naming this layer and the weight, when a weight was disposed (before any work). */
   checkWeightsAlive(what: string): void {
     for (const w of this.weights) {
       if (w.isDisposed) throw new ValueError(`${this.label}: ${what}: weight '${w.name}' (shape ${fmtShape(w.shape)}) was disposed`);
+      const lost = w.record.backend.lostError();
+      if (lost) {
+        throw new BackendError(`${this.label}: ${what}: weight '${w.name}' lives on a WebGPU device that is gone (${lost.message}); ` +
+          'after init(), restore the weights with setWeights (or fit with wg.callbacks.backupAndRestore)');
+      }
     }
   }
 
@@ -247,7 +260,9 @@ export function checkWeightValues(label: string, weights: readonly Variable[], v
     if (!(v instanceof Tensor)) throw new ValueError(`${label}: ${at} must be a Tensor, got ${v === null ? 'null' : typeof v}`);
     if (w.isDisposed) throw new ValueError(`${label}: ${at}: the weight was disposed`);
     if (v.isDisposed) throw new ValueError(`${label}: ${at} (shape ${fmtShape(v.shape)}) was disposed`);
-    if (v.record.backend !== w.record.backend) {
+    const lost = v.record.backend.lostError();
+    if (lost) throw new BackendError(`${label}: ${at} lives on a WebGPU device that is gone (${lost.message})`);
+    if (v.record.backend !== w.record.backend && !w.isLost) {
       throw new ValueError(`${label}: ${at} lives on backend '${v.record.backend.name}' but the weight on '${w.record.backend.name}'`);
     }
     if (v.shape.length !== w.shape.length || v.shape.some((d, j) => d !== w.shape[j])) {

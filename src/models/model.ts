@@ -49,6 +49,7 @@ export class Model {
   #nodes: SymbolicTensor[] = [];
   /** @internal Set by `compile`. */
   compiled: Compiled | null = null;
+  #disposed = false;
 
   constructor(options: ModelOptions | null, defaultName = 'model') {
     this.name = options?.name ?? uniqueName(defaultName);
@@ -112,6 +113,7 @@ export class Model {
   /** @internal Throws a ShapeError when x does not fit the input (before any work). */
   checkInput(x: Tensor, what = 'input'): void {
     if (!(x instanceof Tensor)) throw new ValueError(`${this.className} '${this.name}': ${what} must be a Tensor`);
+    if (this.#disposed) throw new ValueError(`${this.className} '${this.name}': ${what}: the model was disposed`);
     this.ensureGraph(x.shape.slice(1));
     for (const l of this.layers) l.checkWeightsAlive(what);
     const want = this.input.shape;
@@ -203,6 +205,24 @@ export class Model {
   /** Topology (JSON), weight specs and the weights' float32 bytes; see `loadModel`. */
   save(): Promise<ModelArtifacts> {
     return saveModel(this);
+  }
+
+  /**
+   * Frees the model's device memory: every layer's weights and the optimizer slots of those
+   * weights (TF.js `model.dispose()`). Works after a device loss too (the dead handles are let
+   * go). The model cannot be used afterwards; a second call is a ValueError.
+   */
+  dispose(): { refCountAfterDispose: number; numDisposedVariables: number } {
+    if (this.#disposed) throw new ValueError(`${this.className} '${this.name}': dispose: the model was already disposed`);
+    this.#disposed = true;
+    const slots = this.compiled?.optimizer.releaseSlots(this.weights) ?? 0;
+    const weights = this.layers.reduce((n, l) => n + l.dispose(), 0);
+    return { refCountAfterDispose: 0, numDisposedVariables: weights + slots };
+  }
+
+  /** True after `dispose()`. */
+  get isDisposed(): boolean {
+    return this.#disposed;
   }
 }
 

@@ -68,6 +68,24 @@ export class Optimizer {
     return [...this.#slots.values()].flat();
   }
 
+  /** @internal The slots of `w` (created on first use), in SLOT_NAMES order. */
+  slotsOf(w: Variable): Variable[] {
+    return this.#slotsFor(w);
+  }
+
+  /** Disposes the slots of the given weights (a model being disposed); other weights keep theirs. */
+  releaseSlots(weights: readonly Variable[]): number {
+    let n = 0;
+    for (const w of weights) {
+      for (const s of this.#slots.get(w) ?? []) {
+        s.dispose();
+        n++;
+      }
+      this.#slots.delete(w);
+    }
+    return n;
+  }
+
   /** Releases the slots. */
   dispose(): void {
     for (const s of this.slots) s.dispose();

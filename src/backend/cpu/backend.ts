@@ -191,4 +191,8 @@ export class CpuBackend implements Backend {
   }
 
   dispose(): void {}
+
+  lostError(): Error | null {
+    return null;
+  }
 }

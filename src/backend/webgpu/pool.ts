@@ -93,6 +93,8 @@ export class BufferPool {
 
   /** Returns a buffer: kernels may reuse it at once, uploads after the next `commit()`. */
   release(buffer: GPUBuffer): void {
+    // After `destroy` (device lost), tensors still release their dead buffers: ignore them.
+    if (!this.#all.has(buffer)) return;
     this.#live--;
     if (this.#uploads.delete(buffer)) {
       this.#uploadsReleased.push(buffer);
@@ -129,7 +131,8 @@ export class BufferPool {
   }
 }
 
-function push(lists: Map<number, GPUBuffer[]>, b: GPUBuffer): void {
+/** Appends `b` to the free list of its size class. */
+export function push(lists: Map<number, GPUBuffer[]>, b: GPUBuffer): void {
   const list = lists.get(b.size);
   if (list) list.push(b);
   else lists.set(b.size, [b]);

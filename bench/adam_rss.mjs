@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * `node bench/adam_rss.mjs [steps] [optimizer]`: process memory over many training steps on
+ * WebGPU (Dawn in Node), for issue 13 item 8. Trains a small Dense -> BN -> Dense model with
+ * `trainOnBatch`-sized fit epochs (one batch per step), prints RSS after a warm-up of 500 steps
+ * and at the end, and the growth between them. Default: 5000 Adam steps (about a minute on
+ * SwiftShader). Run it as `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node bench/adam_rss.mjs`.
+ */
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'vite';
+
+const CHROMIUM_LIBS = '/usr/lib/chromium';
+const systemVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1']
+  .some((p) => existsSync(p));
+const ld = process.env.LD_LIBRARY_PATH ?? '';
+if (!systemVulkan && existsSync(CHROMIUM_LIBS) && !ld.split(':').includes(CHROMIUM_LIBS)) {
+  const env = { ...process.env, LD_LIBRARY_PATH: ld ? `${ld}:${CHROMIUM_LIBS}` : CHROMIUM_LIBS };
+  const r = spawnSync(process.execPath, ['--expose-gc', ...process.argv.slice(1)], { stdio: 'inherit', env });
+  process.exit(r.status ?? 1);
+}
+process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+const steps = Number(process.argv[2] ?? 5000);
+const optimizer = process.argv[3] ?? 'adam';
+const WARMUP = 500;
+const server = await createServer({
+  configFile: 'vite.config.ts', server: { middlewareMode: true, hmr: false, watch: null }, appType: 'custom', logLevel: 'error',
+  optimizeDeps: { noDiscovery: true, include: [] },
+});
+const mb = (b) => (b / 2 ** 20).toFixed(1);
+const rss = () => {
+  globalThis.gc?.();
+  return process.memoryUsage().rss;
+};
+try {
+  const wg = await server.ssrLoadModule('/src/index.ts');
+  console.log(`backend: ${await wg.init({ backend: 'webgpu' })} (${wg.backendInfo().description}); ${steps} ${optimizer} steps`);
+  const inp = wg.input({ shape: [8] });
+  const h = wg.layers.dense({ units: 16, activation: 'relu' }).apply(inp);
+  const out = wg.layers.dense({ units: 1 }).apply(wg.layers.batchNormalization().apply(h));
+  const model = wg.model({ inputs: inp, outputs: out });
+  model.compile({ optimizer, loss: 'meanSquaredError' });
+  const x = wg.randomNormal([16, 8], { seed: 1 });
+  const y = wg.randomNormal([16, 1], { seed: 2 });
+  // 100 steps per fit call (one readback per epoch), batch 16 = one step per epoch.
+  const run = async (n) => { for (let done = 0; done < n; done += 100) await model.fit(x, y, { batchSize: 16, epochs: Math.min(100, n - done) }); };
+  const t0 = Date.now();
+  await run(WARMUP);
+  const warm = rss();
+  await run(steps - WARMUP);
+  const end = rss();
+  console.log(`rss after ${WARMUP} warm-up steps: ${mb(warm)} MiB; after ${steps}: ${mb(end)} MiB; growth ${mb(end - warm)} MiB ` +
+    `(${((Date.now() - t0) / 1000).toFixed(1)} s); memory() ${JSON.stringify(wg.memory())}`);
+} catch (e) {
+  console.error(e);
+  process.exitCode = 1;
+} finally {
+  await server.close();
+}
