@@ -4,23 +4,12 @@
  * WebGPU (Dawn in Node), for issue 13 item 8. Trains a small Dense -> BN -> Dense model with
  * `trainOnBatch`-sized fit epochs (one batch per step), prints RSS after a warm-up of 500 steps
  * and at the end, and the growth between them. Default: 5000 Adam steps (about a minute on
- * SwiftShader). Run it as `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node bench/adam_rss.mjs`.
+ * SwiftShader). Run it as `node --expose-gc bench/adam_rss.mjs` (without a system libvulkan1, add
+ * `LD_LIBRARY_PATH=/usr/lib/chromium`, as scripts/seed.mjs does).
  */
-import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { createServer } from 'vite';
 
-const CHROMIUM_LIBS = '/usr/lib/chromium';
-const systemVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1']
-  .some((p) => existsSync(p));
-const ld = process.env.LD_LIBRARY_PATH ?? '';
-if (!systemVulkan && existsSync(CHROMIUM_LIBS) && !ld.split(':').includes(CHROMIUM_LIBS)) {
-  const env = { ...process.env, LD_LIBRARY_PATH: ld ? `${ld}:${CHROMIUM_LIBS}` : CHROMIUM_LIBS };
-  const r = spawnSync(process.execPath, ['--expose-gc', ...process.argv.slice(1)], { stdio: 'inherit', env });
-  process.exit(r.status ?? 1);
-}
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
-
 const steps = Number(process.argv[2] ?? 5000);
 const optimizer = process.argv[3] ?? 'adam';
 const WARMUP = 500;

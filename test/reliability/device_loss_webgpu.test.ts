@@ -22,13 +22,14 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   return p.then(() => { throw new Error('expected a rejection'); }, (e: Error) => e);
 }
 
-function smallModel(name: string) {
+/** A compiled Dense -> BN model and n rows of data for it. */
+function smallModel(name: string, n = 32) {
   const inp = wg.input({ shape: [3] });
   const d = wg.layers.dense({ units: 4, kernelInitializer: { name: 'glorotUniform', seed: 1 }, name: `${name}_d` });
   const bn = wg.layers.batchNormalization({ name: `${name}_bn` });
   const model = wg.model({ inputs: inp, outputs: bn.apply(d.apply(inp)), name });
   model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
-  return model;
+  return Object.assign(model, { x: wg.randomNormal([n, 3], { seed: 1 }), y: wg.randomNormal([n, 4], { seed: 2 }) });
 }
 
 describe('device loss raises BackendError("webgpu: device lost (...)")', () => {
@@ -38,9 +39,7 @@ describe('device loss raises BackendError("webgpu: device lost (...)")', () => {
 
   it('destroyed during a fit without callbacks: the fit rejects with the device-lost BackendError', async () => {
     const model = smallModel('lost_fit');
-    const x = wg.randomNormal([32, 3], { seed: 1 });
-    const y = wg.randomNormal([32, 4], { seed: 2 });
-    const fit = model.fit(x, y, { batchSize: 8, epochs: 3 });
+    const fit = model.fit(model.x, model.y, { batchSize: 8, epochs: 3 });
     destroyDevice();
     const err = await rejection(fit);
     expect(err).toBeInstanceOf(wg.BackendError);
@@ -48,11 +47,9 @@ describe('device loss raises BackendError("webgpu: device lost (...)")', () => {
   });
 
   it('destroyed after a few epochs (from a timer, no callbacks): the fit rejects with the device-lost BackendError', async () => {
-    const model = smallModel('lost_fit_late');
-    const x = wg.randomNormal([64, 3], { seed: 1 });
-    const y = wg.randomNormal([64, 4], { seed: 2 });
-    await model.fit(x, y, { batchSize: 8, epochs: 1 }); // warm: pipelines compiled
-    const fit = model.fit(x, y, { batchSize: 8, epochs: 200 });
+    const model = smallModel('lost_fit_late', 64);
+    await model.fit(model.x, model.y, { batchSize: 8, epochs: 1 }); // warm: pipelines compiled
+    const fit = model.fit(model.x, model.y, { batchSize: 8, epochs: 200 });
     await new Promise((r) => setTimeout(r, 30));
     destroyDevice();
     const err = await rejection(fit);
@@ -76,7 +73,7 @@ describe('device loss raises BackendError("webgpu: device lost (...)")', () => {
 
   it('after init(), a tensor and a model from the lost device are named as such; dispose lets them go', async () => {
     const base = wg.memory().numTensors;
-    const model = smallModel('lost_init');
+    const model = smallModel('lost_init', 1);
     const t = wg.tensor([[1, 2, 3]]);
     const out = model.predict(t);
     await out.data();
@@ -91,8 +88,7 @@ describe('device loss raises BackendError("webgpu: device lost (...)")', () => {
     expect(() => model.predict(fresh)).toThrow(/Dense 'lost_init_d': predict input: weight 'lost_init_d\/kernel' lives on a WebGPU device that is gone/);
     // The dead records leave memory() once disposed.
     expect(model.dispose().numDisposedVariables).toBe(6); // kernel, bias, gamma, beta, moving mean and variance
-    t.dispose();
-    out.dispose();
+    wg.dispose([t, out, model.x, model.y]);
     fresh.dispose();
     expect(wg.memory().numTensors).toBe(base);
     expect(() => model.dispose()).toThrow(/Model 'lost_init': dispose: the model was already disposed/);
