@@ -101,11 +101,15 @@ export class GpuContext {
     return this.#lost;
   }
   #error: BackendError | null = null;
+  /** Error scopes not yet settled; `read` and `sync` wait for them (see `#scoped`). */
+  #scopes = new Set<Promise<void>>();
+  /** Labels of the dispatches recorded since the last submit, for naming a failed submit. */
+  #recorded = new Map<string, number>();
 
   private constructor(device: GPUDevice) {
     this.device = device;
     this.limits = device.limits;
-    this.#pool = new BufferPool(device, device.limits);
+    this.#pool = new BufferPool(device, device.limits, (what, make) => this.#scoped(what, make));
     device.lost.then((info) => {
       if (this.#lost) return;
       this.#lost = new BackendError(`webgpu: device lost (${info.reason}): ${info.message}`);
@@ -191,18 +195,12 @@ export class GpuContext {
       module = this.device.createShaderModule({ label: shader, code: shaders[shader] });
       this.#modules.set(shader, module);
     }
-    this.device.pushErrorScope('validation');
-    p = this.device.createComputePipeline({
+    const m = module;
+    p = this.#scoped(`pipeline ${key} (shaders/${shader}.wgsl)`, () => this.device.createComputePipeline({
       label: key,
       layout: 'auto',
-      compute: constants ? { module, entryPoint, constants } : { module, entryPoint },
-    });
-    void this.device.popErrorScope().then((err) => {
-      if (err && !this.#error) {
-        this.#error = new BackendError(`webgpu: pipeline ${key} (shaders/${shader}.wgsl): ${err.message}`);
-        console.error(this.#error.message);
-      }
-    });
+      compute: constants ? { module: m, entryPoint, constants } : { module: m, entryPoint },
+    }));
     this.#pipelines.set(key, p);
     return p;
   }
@@ -270,6 +268,7 @@ export class GpuContext {
     this.#pass.setPipeline(pipeline);
     this.#pass.setBindGroup(0, group);
     this.#pass.dispatchWorkgroups(x, y, z);
+    this.#recorded.set(label, (this.#recorded.get(label) ?? 0) + 1);
     this.dispatchCount++;
     if (++this.#pending >= MAX_PENDING) this.flush();
   }
@@ -280,10 +279,13 @@ export class GpuContext {
     this.#pass?.end();
     this.#pass = null;
     if (this.#encoder) {
-      this.device.queue.submit([this.#encoder.finish()]);
+      const encoder = this.#encoder;
+      const ops = [...this.#recorded].map(([l, n]) => (n > 1 ? `${l} x${n}` : l)).join(', ');
+      this.#scoped(`submit of ${this.#pending} dispatch(es) [${ops}]`, () => this.device.queue.submit([encoder.finish()]));
       this.submitCount++;
       this.#encoder = null;
     }
+    this.#recorded.clear();
     this.#pending = 0;
     this.#pool.commit();
     for (const b of this.#stepUsed) push(this.#stepFree, b);
@@ -308,6 +310,7 @@ export class GpuContext {
       const out = new Float32Array(h.size);
       out.set(new Float32Array(staging.getMappedRange(), 0, h.size));
       staging.unmap();
+      await this.#settleScopes();
       this.#throwIfFailed();
       return out;
     } finally {
@@ -319,7 +322,35 @@ export class GpuContext {
   async sync(): Promise<void> {
     this.flush();
     await this.#deviceCall('sync', () => this.device.queue.onSubmittedWorkDone());
+    await this.#settleScopes();
     this.#throwIfFailed();
+  }
+
+  /**
+   * Runs `make` inside out-of-memory and validation error scopes. A captured error becomes a
+   * BackendError naming `what` (the op's label and sizes), raised by the next call that can
+   * throw: at once by `read`/`sync`, which wait for the scopes, else by the next recording call.
+   */
+  #scoped<T>(what: string, make: () => T): T {
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    const out = make();
+    const validation = this.device.popErrorScope();
+    const oom = this.device.popErrorScope();
+    const settled = Promise.all([validation, oom]).then(([v, o]) => {
+      this.#scopes.delete(settled);
+      const err = o ?? v;
+      if (err && !this.#error && !this.#lost) {
+        const kind = o ? 'out of memory' : 'validation error';
+        this.#error = new BackendError(`webgpu: ${kind} in ${what}: ${err.message}`);
+      }
+    }, () => { this.#scopes.delete(settled); }); // popErrorScope rejects only once the device is lost
+    this.#scopes.add(settled);
+    return out;
+  }
+
+  async #settleScopes(): Promise<void> {
+    while (this.#scopes.size > 0) await Promise.all([...this.#scopes]);
   }
 
   /**
@@ -382,7 +413,9 @@ export class GpuContext {
       binding,
       resource: isHandle(b) ? { buffer: b.buffer, size: bindingBytes(b.size) } : { buffer: b },
     }));
-    const group = this.device.createBindGroup({ label, layout, entries });
+    const sizes = bindings.map((b) => (isHandle(b) ? `${bindingBytes(b.size)}` : `uniform ${b.size}`)).join(', ');
+    const l = layout;
+    const group = this.#scoped(`bind group of '${label}' (binding bytes: ${sizes})`, () => this.device.createBindGroup({ label, layout: l, entries }));
     const cost = 64 + 32 * entries.length;
     if (this.#bindGroupBytes + cost > MAX_BIND_GROUP_BYTES) this.#clearBindGroups();
     this.#bindGroups.set(key, group);

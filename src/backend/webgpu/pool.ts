@@ -38,8 +38,12 @@ export class BufferPool {
   #live = 0;
   #all = new Set<GPUBuffer>();
 
-  constructor(device: GPUDevice, limits: GPUSupportedLimits) {
+  /** Runs a device call inside error scopes that report `what` (the context's `#scoped`). */
+  readonly #scoped: <T>(what: string, make: () => T) => T;
+
+  constructor(device: GPUDevice, limits: GPUSupportedLimits, scoped: <T>(what: string, make: () => T) => T = (_w, make) => make()) {
     this.#device = device;
+    this.#scoped = scoped;
     this.#maxBufferSize = limits.maxBufferSize;
     this.#maxBinding = limits.maxStorageBufferBindingSize;
   }
@@ -84,7 +88,9 @@ export class BufferPool {
     if (buffer && this.#recent.delete(buffer)) this.#inFlight.add(buffer);
     if (buffer) buffer.label = label;
     else {
-      buffer = this.#device.createBuffer({ label, size: cls, usage: TENSOR_USAGE });
+      const device = this.#device;
+      buffer = this.#scoped(`alloc '${label}' of ${size} float32 elements (${cls} bytes)`,
+        () => device.createBuffer({ label, size: cls, usage: TENSOR_USAGE }));
       this.#all.add(buffer);
     }
     if (forUpload) this.#uploads.add(buffer);
