@@ -14,6 +14,7 @@ import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } f
 import { checkBatchSize, checkOptionsObject, compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
 import { summarize } from './summary.js';
 import { saveModel, type ModelArtifacts } from './serialize.js';
+import type { ReadbackTap } from './readback.js';
 
 /** Options of `model()`: one input and one output (multi-input/output graphs are not supported yet). */
 export interface ModelOptions {
@@ -50,6 +51,8 @@ export class Model {
   /** @internal Set by `compile`. */
   compiled: Compiled | null = null;
   #disposed = false;
+  /** @internal Extra tensors every readback of this model brings to the host (see readback.ts). */
+  readonly readbackTaps = new Set<ReadbackTap>();
 
   constructor(options: ModelOptions | null, defaultName = 'model') {
     this.name = options?.name ?? uniqueName(defaultName);
@@ -114,6 +117,7 @@ export class Model {
   checkInput(x: Tensor, what = 'input'): void {
     if (!(x instanceof Tensor)) throw new ValueError(`${this.className} '${this.name}': ${what} must be a Tensor`);
     if (this.#disposed) throw new ValueError(`${this.className} '${this.name}': ${what}: the model was disposed`);
+    if (x.isDisposed) throw new ValueError(`${this.className} '${this.name}': ${what} (shape ${fmtShape(x.shape)}) was disposed`);
     this.ensureGraph(x.shape.slice(1));
     for (const l of this.layers) l.checkWeightsAlive(what);
     const want = this.input.shape;

@@ -14,7 +14,7 @@
  */
 import { engine } from '../core/engine.js';
 import { NonFiniteError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
-import type { Tensor, Variable } from '../core/tensor.js';
+import { Tensor, type Variable } from '../core/tensor.js';
 import { keep, tidy } from '../core/scope.js';
 import { fill, seededUniform } from '../ops/creation.js';
 import { add, mul } from '../ops/elementwise.js';
@@ -108,6 +108,8 @@ function compiledOf(model: Model): Compiled {
 function checkData(model: Model, c: Compiled, x: Tensor, y: Tensor, what: string): void {
   model.checkInput(x, `${what} x`);
   const label = `${model.className} '${model.name}'`;
+  if (!(y instanceof Tensor)) throw new ValueError(`${label}: ${what} y must be a Tensor, got ${Array.isArray(y) ? 'an array' : typeof y}`);
+  if (y.isDisposed) throw new ValueError(`${label}: ${what} y (shape ${fmtShape(y.shape)}) was disposed`);
   if (y.rank < 1 || y.shape[0] !== x.shape[0]) {
     throw new ShapeError(`${label}: ${what} x has ${x.shape[0]} rows (shape ${fmtShape(x.shape)}) but y has shape ${fmtShape(y.shape)}`);
   }

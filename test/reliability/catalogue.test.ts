@@ -5,6 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
+import { engine } from '../../src/core/engine.js';
+import { cpu64 } from '../reference.js';
 
 type ErrorClass = typeof wg.ValueError | typeof wg.ShapeError | typeof wg.BackendError | typeof wg.NonFiniteError;
 
@@ -67,6 +69,13 @@ const CASES: readonly Case[] = [
   { name: 'model.setWeights with a wrong shape in the middle', error: wg.ShapeError,
     message: [/Model 'cat_model'/, /'cat_bn\/gamma' has shape \[4\] but setWeights got \[2\]/],
     run: ({ model }) => { const w = model.getWeights(); w[2] = wg.ones([2]); model.setWeights(w); } },
+  { name: 'model.setWeights with a tensor of another backend', error: wg.ValueError,
+    message: [/Model 'cat_model'/, /value 0 for weight 'cat_dense\/kernel' lives on backend 'cpu' but the weight on '(cpu|webgpu)'/],
+    run: ({ model }) => {
+      const w = model.getWeights();
+      w[0] = engine.withBackend(cpu64, () => wg.zeros([3, 4]));
+      model.setWeights(w);
+    } },
   // item 3: batchSize of evaluate and predict
   ...[0, -1, 2.5, Number.NaN].flatMap((bs): Case[] => [
     { name: `evaluate batchSize ${bs}`, error: wg.ValueError,
@@ -105,6 +114,12 @@ const CASES: readonly Case[] = [
     run: ({ model, x, y }) => model.fit(wg.concat([wg.slice(x, [0], [9]), wg.fill([1, 3], Number.NaN)], 0), y, { batchSize: 10 }) },
   { name: 'trainOnBatch with a NaN target', error: wg.NonFiniteError, message: [/Model 'cat_model': trainOnBatch: NaN or Inf/],
     run: ({ model, x }) => model.trainOnBatch(x, wg.fill([10, 1], Number.NaN)) },
+  { name: 'predict on a disposed input', error: wg.ValueError, message: [/Model 'cat_model': predict input \(shape \[10,3\]\) was disposed/],
+    run: ({ x }) => { const gone = wg.add(x, 0); gone.dispose(); return fx.model.predict(gone); } },
+  { name: 'fit with a non-tensor y', error: wg.ValueError, message: [/Model 'cat_model': fit y must be a Tensor, got an array/],
+    run: ({ model, x }) => model.fit(x, [1, 2] as unknown as wg.Tensor) },
+  { name: 'evaluate with a disposed y', error: wg.ValueError, message: [/Model 'cat_model': evaluate y \(shape \[10,1\]\) was disposed/],
+    run: ({ model, x, y }) => { const gone = wg.add(y, 0); gone.dispose(); return model.evaluate(x, gone); } },
   { name: 'evaluate on an empty batch', error: wg.ValueError, message: [/evaluate: empty batch \(x shape \[0,3\]\)/],
     run: ({ model }) => model.evaluate(wg.zeros([0, 3]), wg.zeros([0, 1])) },
   { name: 'BN call with the wrong channel count', error: wg.ShapeError,

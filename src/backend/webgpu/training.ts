@@ -82,11 +82,12 @@ export function accumulateStep(
 }
 
 /**
- * The uniform of one optimizer dispatch. Adam's alpha changes every step: a step uniform (one
- * reused buffer written per step), not a cached one per value (issue 13 item 8).
+ * The uniform of one optimizer dispatch: a step uniform (reused buffers written per step), since
+ * Adam's alpha and a scheduled learning rate change every step; a cached uniform per value grew
+ * process memory by one buffer per step (issue 13 item 8).
  */
-function optimizerUniform(ctx: GpuContext, params: Params, update: OptimizerUpdate, label: string): GPUBuffer {
-  return update.kind === 'adam' ? ctx.stepUniform(params.words(), label) : ctx.uniform(params.words(), label);
+function optimizerUniform(ctx: GpuContext, params: Params, label: string): GPUBuffer {
+  return ctx.stepUniform(params.words(), label);
 }
 
 /** Uniform words of the optimizer kernels after the element count(s): lr, a, b, eps, alpha. */
@@ -121,7 +122,7 @@ export function optimizerStep(
   const s1 = slots[1] ?? scratch.unusedSlots[1];
   const label = `optimizer.${update.kind}`;
   ctx.dispatch(label, ctx.pipeline('optimizer', 'main', { KIND: KIND_CODES[update.kind] }),
-    [optimizerUniform(ctx, params, update, label), weight, grad, s0, s1, guard ?? scratch.zeroGuard], grid(n));
+    [optimizerUniform(ctx, params, label), weight, grad, s0, s1, guard ?? scratch.zeroGuard], grid(n));
 }
 
 /** One weight of `optimizerStepAll`. */
@@ -155,7 +156,7 @@ export function optimizerStepAll(
     const bindings = two
       ? [a.weight, a.grad, slotsA[0], slotsA[1], g, b.weight, b.grad, slotsB[0], slotsB[1]]
       : [a.weight, a.grad, slotsA[0], g, b.weight, b.grad, slotsB[0]];
-    ctx.dispatch(label, pipeline, [optimizerUniform(ctx, params, update, label), ...bindings], grid(Math.max(a.size, b.size)));
+    ctx.dispatch(label, pipeline, [optimizerUniform(ctx, params, label), ...bindings], grid(Math.max(a.size, b.size)));
   }
   for (; at < live.length; at++) {
     const it = live[at];
