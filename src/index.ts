@@ -18,7 +18,7 @@ export { reshape, transpose, slice, gather, concat, oneHot, broadcastTo } from '
 export { batchNormTrain, batchNormInfer } from './ops/batchnorm.js';
 export type { BatchNormOptions, MovingStats } from './ops/batchnorm.js';
 export { grad, grads, valueAndGrads, variableGrads } from './autograd/grad.js';
-export { input, Layer, SymbolicTensor } from './layers/layer.js';
+export { input, Layer, SymbolicTensor, GraphNode } from './layers/layer.js';
 export type { InputOptions, ApplyOptions, SymbolicShape } from './layers/layer.js';
 export * as layers from './layers/index.js';
 export * as optimizers from './optimizers/index.js';
@@ -32,3 +32,4 @@ export type { Shape } from './core/shape.js';
 export type { TensorLike } from './ops/op.js';
 export type { LayerOptions } from './layers/layer.js';
 export type { ModelTopology, WeightSpec, BatchLogs, EpochLogs } from './models/index.js';
+export type { GraphTopology, ModelTopologyV1, LayerEntry, TensorRef, LossSpec } from './models/index.js';

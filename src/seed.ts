@@ -43,6 +43,8 @@ export interface SeedQuestionResult {
   readonly text: string;
   /** The ten predictions, each [3, 5] flattened (float32 values). */
   readonly predictions: Float32Array[];
+  /** The layer's moving statistics before the first predict and after each of the ten. */
+  readonly moving: readonly ColumnStats[];
 }
 
 /**
@@ -56,17 +58,19 @@ export async function runSeedQuestion(x: readonly (readonly number[])[] = SEED_Q
   const model = wg.model({ inputs: inp, outputs: bn.apply(inp) });
   const lines: string[] = [];
   const predictions: Float32Array[] = [];
+  const moving = [await readMoving(bn)];
   const xRows = toRows(await xt.data(), x[0].length);
   for (let i = 0; i < 10; i++) {
     const y = model.predict(xt);
     const flat = await y.data();
     y.dispose();
     predictions.push(flat);
+    moving.push(await readMoving(bn));
     lines.push(formatMatrix(xRows), formatMatrix(toRows(flat, x[0].length)), '');
   }
   xt.dispose();
   for (const w of model.weights) w.dispose();
-  return { text: lines.join('\n'), predictions };
+  return { text: lines.join('\n'), predictions, moving };
 }
 
 export interface ColumnStats {
@@ -81,6 +85,10 @@ export interface SeedAnswerResult {
   /** Moving statistics after fit, and after the training-mode call. */
   readonly movingAfterFit: ColumnStats;
   readonly movingAfterTrainingCall: ColumnStats;
+  /** Moving statistics before fit, after each of its epochs, then after each of the four calls. */
+  readonly movingBeforeFit: ColumnStats;
+  readonly movingPerEpoch: readonly ColumnStats[];
+  readonly movingAfterCall: readonly ColumnStats[];
   readonly history: number[];
 }
 
@@ -106,15 +114,22 @@ export async function runSeedAnswer(x: readonly (readonly number[])[] = SEED_ANS
   const bn = wg.layers.batchNormalization({ trainable: true, epsilon: 1e-9, momentum: 0.99 });
   const model = wg.model({ inputs: inp, outputs: bn.apply(inp) });
   model.compile({ loss: (a, b) => wg.square(wg.sub(a, b)) });
-  const history = await model.fit(xt, xt, { batchSize: 3, epochs: 10, shuffle: false });
+  const movingBeforeFit = await readMoving(bn);
+  const movingPerEpoch: ColumnStats[] = [];
+  const history = await model.fit(xt, xt, {
+    batchSize: 3, epochs: 10, shuffle: false,
+    callbacks: { onEpochEnd: async () => { movingPerEpoch.push(await readMoving(bn)); } },
+  });
   const movingAfterFit = await readMoving(bn);
   const stats: ColumnStats[] = [];
+  const movingAfterCall: ColumnStats[] = [];
   const lines: string[] = [];
   for (const training of [false, false, true, false]) {
     const pred = model.apply(xt, { training });
     const s = await columnStats(pred);
     pred.dispose();
     stats.push(s);
+    movingAfterCall.push(await readMoving(bn));
     lines.push(formatMatrix([s.mean]), formatMatrix([s.variance]));
   }
   const movingAfterTrainingCall = await readMoving(bn);
@@ -123,6 +138,6 @@ export async function runSeedAnswer(x: readonly (readonly number[])[] = SEED_ANS
   model.compiled?.optimizer.dispose();
   return {
     text: lines.join('\n'), stats: stats as unknown as SeedAnswerResult['stats'], movingAfterFit, movingAfterTrainingCall,
-    history: history.history.loss,
+    movingBeforeFit, movingPerEpoch, movingAfterCall, history: history.history.loss,
   };
 }

@@ -16,6 +16,15 @@ describe('seed question: frozen BatchNormalization in predict', () => {
     expect(predictions[0]).toBeAllClose(expected, { rtol: 2.4e-7, atol: 0 });
     expect(text.split('\n').length).toBe(10 * (3 + 3 + 1));
   });
+
+  it('never moves the moving statistics: read before the first predict and after each of the ten', async () => {
+    const { moving } = await runSeedQuestion();
+    expect(moving).toHaveLength(11);
+    for (const m of moving) {
+      expect(m.mean).toEqual([0, 0, 0, 0, 0]);
+      expect(m.variance).toEqual([1, 1, 1, 1, 1]);
+    }
+  });
 });
 
 /** Keras 3 rules in float64: BN training forward/backward, loss mean((x - y)^2), RMSprop defaults. */
@@ -93,5 +102,16 @@ describe('seed answer: moving statistics move in fit and in training-mode calls 
     const out1 = mu.map((m, c) => ref.gamma[c] * (m - ref.mm[c]) / Math.sqrt(ref.mv[c] + 1e-9) + ref.beta[c]);
     expect(s1.mean).toBeAllClose(out1, { rtol: 1e-4, atol: 1e-5 });
     expect(r.history).toHaveLength(10);
+    // The statistics the terminal script prints: every epoch moves them; only the training call after fit does.
+    expect(r.movingBeforeFit).toEqual({ mean: [0, 0, 0, 0, 0], variance: [1, 1, 1, 1, 1] });
+    expect(r.movingPerEpoch).toHaveLength(10);
+    for (let e = 1; e < 10; e++) expect(r.movingPerEpoch[e].mean).not.toEqual(r.movingPerEpoch[e - 1].mean);
+    expect(r.movingPerEpoch[9]).toEqual(r.movingAfterFit);
+    const [a1, a2, a3, a4] = r.movingAfterCall;
+    expect(a1).toEqual(r.movingAfterFit);
+    expect(a2).toEqual(a1);
+    expect(a3).toEqual(r.movingAfterTrainingCall);
+    expect(a3.mean).not.toEqual(a2.mean);
+    expect(a4).toEqual(a3);
   });
 });

@@ -11,6 +11,21 @@ let webgpuAvailable = false;
 let fallbackReason = '';
 const stepTimes: Record<Name, HTMLElement | null> = { webgpu: null, cpu: null };
 
+/**
+ * One line on why the CPU backend may beat WebGPU on this page, from the adapter info: on
+ * SwiftShader (a CPU emulation of a GPU) every dispatch costs CPU time, and this page's small
+ * batches are a few dispatches of little work each.
+ */
+function renderSpeedNote(): void {
+  const note = byId('speed-note', HTMLElement);
+  const a = wg.backendInfo().adapter;
+  const emulated = webgpuAvailable && a !== undefined && a !== null && /swiftshader/i.test(`${a.vendor} ${a.architecture} ${a.device} ${a.description}`);
+  note.hidden = !emulated;
+  note.textContent = emulated
+    ? 'Why the CPU is faster here: this WebGPU adapter is SwiftShader, a CPU emulation of a GPU, and small batches are dispatch-bound.'
+    : '';
+}
+
 function renderStatus(): void {
   const status = byId('backend-status', HTMLElement);
   const info = wg.backendInfo();
@@ -44,6 +59,7 @@ export async function startBackend(): Promise<void> {
     }
   }
   select.value = name;
+  renderSpeedNote();
   select.addEventListener('change', () => void switchTo(select.value === 'webgpu' ? 'webgpu' : 'cpu'));
   lockWhileBusy(select);
   renderStatus();

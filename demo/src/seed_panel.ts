@@ -3,6 +3,7 @@
  * `?raw`) and run on the active backend with one click, printed as the seed prints them.
  */
 import * as wg from 'wgnn';
+import { onBackendChange } from './backend.js';
 import { runSeedAnswer, runSeedQuestion } from '../../src/seed.js';
 import seedSource from '../../src/seed.ts?raw';
 import { byId, describeError, exclusive, lockWhileBusy } from './dom.js';
@@ -50,6 +51,7 @@ function wire(kind: 'question' | 'answer', run: () => Promise<string>): void {
       output.dataset.state = 'done';
       output.dataset.backend = wg.getBackend();
       meta.textContent = `ran on ${wg.getBackend()} in ${(performance.now() - t0).toFixed(0)} ms`;
+      meta.dataset.backend = wg.getBackend();
     } catch (e) {
       output.textContent = describeError(e);
       output.dataset.state = 'error';
@@ -57,7 +59,17 @@ function wire(kind: 'question' | 'answer', run: () => Promise<string>): void {
   }));
 }
 
+/** After a backend switch an old result's "ran on" line says which backend it came from. */
+function markStale(kind: 'question' | 'answer'): void {
+  const meta = byId(`seed-${kind}-meta`, HTMLElement);
+  const ran = meta.dataset.backend;
+  if (ran === undefined) return;
+  const now = wg.getBackend();
+  meta.textContent = ran === now ? `ran on ${ran} (press Run to run it again)` : `ran on ${ran}; the backend is now ${now}: press Run to run it there`;
+}
+
 export function setupSeedPanel(): void {
+  onBackendChange(() => { markStale('question'); markStale('answer'); });
   byId('seed-question-code', HTMLElement).textContent = functionSource(seedSource, 'runSeedQuestion');
   byId('seed-answer-code', HTMLElement).textContent = functionSource(seedSource, 'runSeedAnswer');
   wire('question', question);

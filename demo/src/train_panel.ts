@@ -19,31 +19,59 @@ function readSettings(): TrainSettings {
   };
 }
 
+/** A stretch of steps in which BN was frozen; `to` is null while it still is. */
+interface FrozenSpan { from: number; to: number | null }
+
 /**
- * Notes the step where BN became frozen and the moving statistics before it; the page (and the
- * e2e test) compare them with the final ones: a frozen layer never updates them.
+ * Follows every toggle of BN's `trainable` during a run: the frozen stretches (shown in the note
+ * and as markers on the statistics charts), and the moving statistics at the last freeze and at
+ * the end, which the page (and the e2e test) compare: a frozen layer never updates them.
  */
 class FreezeWatch {
   #last: StepInfo['moving'] | null = null;
-  #frozenAt = 0;
+  #wasTrainable: boolean | null = null;
+  readonly #spans: FrozenSpan[] = [];
 
-  constructor(readonly figure: HTMLElement, readonly note: HTMLElement) {
-    for (const k of ['frozenAt', 'movingBeforeFreeze', 'movingFinal']) delete figure.dataset[k];
+  constructor(readonly figure: HTMLElement, readonly note: HTMLElement, readonly charts: readonly StatsChart[]) {
+    for (const k of ['frozenAt', 'movingBeforeFreeze', 'movingFinal', 'frozenSpans', 'toggles']) delete figure.dataset[k];
     note.textContent = '';
   }
 
   step(i: StepInfo): void {
-    if (!i.trainable && this.#frozenAt === 0) {
-      this.#frozenAt = i.step;
-      this.figure.dataset.frozenAt = String(i.step);
-      // Frozen from the first step: the statistics before it are the initial ones (this step's).
-      this.figure.dataset.movingBeforeFreeze = JSON.stringify(this.#last ?? i.moving);
-    }
+    if (this.#wasTrainable !== null && i.trainable !== this.#wasTrainable) this.#toggle(i);
+    else if (this.#wasTrainable === null && !i.trainable) this.#freeze(i);
+    this.#wasTrainable = i.trainable;
     this.#last = i.moving;
     this.figure.dataset.movingFinal = JSON.stringify(i.moving);
-    if (this.#frozenAt > 0) {
-      this.note.textContent = `BN frozen from step ${this.#frozenAt}: the moving statistics stopped there, the batch statistics keep changing.`;
+    if (this.#spans.length > 0) this.note.textContent = this.#describe();
+  }
+
+  #toggle(i: StepInfo): void {
+    for (const c of this.charts) c.mark(i.step, i.trainable ? 'trainable' : 'frozen');
+    this.figure.dataset.toggles = String(Number(this.figure.dataset.toggles ?? '0') + 1);
+    if (i.trainable) {
+      const open = this.#spans[this.#spans.length - 1];
+      if (open) open.to = i.step - 1;
+      this.figure.dataset.frozenSpans = JSON.stringify(this.#spans);
+    } else {
+      this.#freeze(i);
     }
+  }
+
+  #freeze(i: StepInfo): void {
+    this.#spans.push({ from: i.step, to: null });
+    this.figure.dataset.frozenAt = String(i.step);
+    this.figure.dataset.frozenSpans = JSON.stringify(this.#spans);
+    // Frozen from the first step: the statistics before it are the initial ones (this step's).
+    this.figure.dataset.movingBeforeFreeze = JSON.stringify(this.#last ?? i.moving);
+  }
+
+  #describe(): string {
+    const parts = this.#spans.map((s) => (s.to === null ? `frozen from step ${s.from}` : `frozen from step ${s.from} to ${s.to}`));
+    const open = this.#spans[this.#spans.length - 1].to === null;
+    return `BN ${parts.join(', then ')}${open
+      ? ': the moving statistics stopped there, the batch statistics keep changing.'
+      : ', then training again: the moving statistics move again from there.'}`;
   }
 }
 
@@ -68,7 +96,7 @@ function liveView(s: TrainSettings, backend: string): Omit<TrainHooks, 'onBuilt'
   const accChart = new MetricChart(byId('acc-chart', HTMLElement), 'accuracy');
   const meanChart = new StatsChart(byId('bn-mean-chart', HTMLElement), 'mean', PLOTTED_CHANNELS);
   const varChart = new StatsChart(byId('bn-var-chart', HTMLElement), 'variance', PLOTTED_CHANNELS);
-  const freeze = new FreezeWatch(byId('bn-stats-chart', HTMLElement), byId('bn-stats-note', HTMLElement));
+  const freeze = new FreezeWatch(byId('bn-stats-chart', HTMLElement), byId('bn-stats-note', HTMLElement), [meanChart, varChart]);
   return {
     onStep(i: StepInfo) {
       const x = i.epoch + ((i.step - 1) % i.batchesPerEpoch + 1) / i.batchesPerEpoch;
@@ -109,9 +137,11 @@ async function runTraining(): Promise<void> {
     text.textContent = `Done: ${progress.value} steps on ${backend}, median ${trained.medianStepMs.toFixed(1)} ms/step`;
     text.dataset.state = 'done';
     byId('infer-run', HTMLButtonElement).disabled = false;
+    byId('infer-output', HTMLElement).textContent = 'Trained. Press "Predict validation set" to compare inference and training mode.';
   } catch (e) {
     text.textContent = `Training failed: ${describeError(e)}`;
     text.dataset.state = 'error';
+    byId('infer-output', HTMLElement).textContent = 'Training failed: nothing to predict with. Train a model first.';
   }
 }
 

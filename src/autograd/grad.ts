@@ -101,12 +101,14 @@ export function grads(f: (...xs: Tensor[]) => Tensor) {
 
 /**
  * The value of `f` (a scalar loss) and its gradient with respect to each trainable variable it
- * uses (or to `varList`), keyed by variable name (`'dense/kernel'`). `dy`, a tensor of f's shape,
- * seeds the backward instead of ones (fit passes one kept ones tensor: no fill per step).
+ * uses (or to `varList`): `gradsByVariable` keyed by the Variable itself (identity, so two
+ * variables with the same name never mix), and `grads` keyed by variable name (`'dense/kernel'`;
+ * a ValueError when two of the variables share a name). `dy`, a tensor of f's shape, seeds the
+ * backward instead of ones (fit passes one kept ones tensor: no fill per step).
  */
 export function variableGrads(
   f: () => Tensor, varList?: readonly Variable[], dy?: Tensor,
-): { value: Tensor; grads: Record<string, Tensor> } {
+): { value: Tensor; grads: Record<string, Tensor>; gradsByVariable: Map<Variable, Tensor> } {
   return engine.tidy(() =>
     engine.withTape(varList ?? [], varList === undefined, () => checkScalar('variableGrads', f()), (value, nodes) => {
       if (value.size !== 1) throw new ShapeError(`variableGrads: f must return a scalar, got shape ${fmtShape(value.shape)}`);
@@ -116,11 +118,30 @@ export function variableGrads(
       const ids = varList && new Set(varList.map((v) => v.id));
       const g = backprop(value, dy ?? fill(value.shape, 1), nodes, ids ? (t) => ids.has(t.id) : (t) => t.isTrainableVariable);
       const vars = varList ?? usedTrainable(nodes);
-      const out: Record<string, Tensor> = {};
-      for (const v of vars) out[v.name] = g.get(v.id) ?? fill(v.shape, 0);
-      return { value, grads: out };
+      const byVar = new Map<Variable, Tensor>();
+      for (const v of vars) if (!byVar.has(v)) byVar.set(v, g.get(v.id) ?? fill(v.shape, 0));
+      return { value, grads: byName(byVar), gradsByVariable: byVar };
     }),
   );
+}
+
+/** The name-keyed view; a name several variables share is a non-enumerable key that throws on access. */
+function byName(byVar: Map<Variable, Tensor>): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  const dup = new Set<string>();
+  for (const [v, t] of byVar) {
+    if (v.name in out) dup.add(v.name);
+    out[v.name] = t;
+  }
+  for (const name of dup) {
+    Object.defineProperty(out, name, {
+      enumerable: false,
+      get: () => {
+        throw new ValueError(`variableGrads: several variables are named '${name}': read their gradients from gradsByVariable (keyed by the Variable)`);
+      },
+    });
+  }
+  return out;
 }
 
 function usedTrainable(nodes: readonly TapeNode[]): Variable[] {

@@ -207,6 +207,8 @@ function collectTensors(x: unknown, out: Set<Tensor>): void {
     out.add(x);
   } else if (Array.isArray(x)) {
     for (const v of x) collectTensors(v, out);
+  } else if (x instanceof Map) {
+    for (const v of x.values()) collectTensors(v, out);
   } else if (Object.getPrototypeOf(x) === Object.prototype) {
     for (const v of Object.values(x)) collectTensors(v, out);
   }

@@ -9,7 +9,7 @@ import { fill, variable } from '../ops/creation.js';
 import { tidy } from '../core/scope.js';
 import { batchNormInfer, batchNormTrain, type MovingStats } from '../ops/batchnorm.js';
 import { getInitializer, initializerConfig, type Initializer, type InitializerConfig, type InitializerName } from './initializers.js';
-import { BASE_OPTIONS, Layer, checkOptions, type LayerOptions, type SymbolicShape } from './layer.js';
+import { BASE_OPTIONS, Layer, checkOptions, type DisposeResult, type LayerOptions, type SymbolicShape } from './layer.js';
 import { currentStep, type StepContext } from './step_context.js';
 
 /** An initializer by name, or with its configuration. */
@@ -248,7 +248,7 @@ export class BatchNormalization extends Layer {
     this.#snapshot = null;
   }
 
-  override dispose(): number {
+  override dispose(): DisposeResult {
     this.#eagerFlag?.dispose();
     this.#eagerFlag = null;
     return super.dispose();

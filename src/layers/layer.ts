@@ -21,7 +21,8 @@ let symbolicIds = 0;
 
 /**
  * A placeholder for a tensor in a functional graph: `input({shape})` makes one, and
- * `layer.apply(symbolic)` makes the next. Carries the producing layer and its inputs.
+ * `layer.apply(symbolic)` makes the next. Carries the producing layer and its inputs, and
+ * the graph node (one call of a layer) it is output `outputIndex` of.
  */
 export class SymbolicTensor {
   readonly id = symbolicIds++;
@@ -32,8 +33,48 @@ export class SymbolicTensor {
     readonly layer: Layer | null,
     readonly inputs: readonly SymbolicTensor[],
     readonly name: string,
+    /** The call that produced this tensor; null for model inputs. */
+    readonly node: GraphNode | null = null,
+    /** Which output of `node` this is. */
+    readonly outputIndex = 0,
   ) {}
 }
+
+/**
+ * One call of a layer in a graph (Keras's "node"): `layer` applied to `inputs` gave `outputs`.
+ * `index` counts the layer's calls (0 for the first; a shared layer has several nodes).
+ * Walk a model's graph with `model.graphNodes` (execution order): each input is named by
+ * `(input.node?.layer.name ?? input.name, input.node?.index ?? 0, input.outputIndex)`.
+ */
+export class GraphNode {
+  readonly outputs: SymbolicTensor[] = [];
+  /**
+   * The `training` given to this call (`layer.apply(x, { training })` on symbolic inputs), which
+   * wins over the mode the model runs in, as in Keras: `base.apply(x, { training: false })` keeps
+   * `base` in inference mode inside `fit`. null: the call follows the model's mode.
+   */
+  training: boolean | null = null;
+  constructor(readonly layer: Layer, readonly inputs: readonly SymbolicTensor[], readonly index: number) {}
+}
+
+/** `options.training` checked: undefined, or a boolean (anything else is an error naming `who`). */
+export function trainingOption(who: string, options: ApplyOptions): boolean | undefined {
+  if (options === null || typeof options !== 'object') throw new ValueError(`${who}: apply options must be an object, got ${String(options)}`);
+  for (const k of Object.keys(options)) {
+    if (k !== 'training') throw new ValueError(`${who}: apply: unknown option '${k}' (allowed: training)`);
+  }
+  const t = options.training;
+  if (t !== undefined && typeof t !== 'boolean') throw new ValueError(`${who}: apply: training must be a boolean, got ${String(t)}`);
+  return t;
+}
+
+/** Fixes the mode of the nodes that made `outs` when the symbolic call gave one. */
+export function fixNodeTraining(outs: readonly SymbolicTensor[], training: boolean | undefined): void {
+  if (training === undefined) return;
+  for (const o of outs) if (o.node) o.node.training = training;
+}
+
+const fmtSym = (s: SymbolicShape) => fmtShape(s.map((d) => d ?? -1));
 
 /** Options of `input()`: the shape of one sample (no batch dimension). */
 export interface InputOptions {
@@ -70,6 +111,12 @@ export function checkOptions(layerName: string, className: string, options: obje
   }
 }
 
+/** What `dispose()` of a layer or model reports (TF.js `DisposeResult`). */
+export interface DisposeResult {
+  readonly refCountAfterDispose: number;
+  readonly numDisposedVariables: number;
+}
+
 /** Options every layer accepts. */
 export interface LayerOptions {
   readonly name?: string;
@@ -93,7 +140,9 @@ interface WeightSlot {
 
 /**
  * Base of every layer. Subclasses validate their config in the constructor, create their
- * weights in `build(inputShape)` with `addWeight`, and compute in `call`.
+ * weights in `build(inputShape)` with `addWeight`, and compute in `call` (one input tensor).
+ * Layers with several inputs (merge layers, models) override `applySymbolic` and `callNode`,
+ * which take one tensor per input and return one per output (see MergeLayer in merge.ts).
  */
 export abstract class Layer {
   readonly name: string;
@@ -174,18 +223,53 @@ export abstract class Layer {
 
   /**
    * Applies the layer. On a SymbolicTensor it builds the layer and returns the symbolic output;
-   * on a Tensor it computes eagerly (`training` default false).
+   * on a Tensor it computes eagerly (`training` default false). Merge layers take an array.
    */
-  apply(x: SymbolicTensor, options?: ApplyOptions): SymbolicTensor;
-  apply(x: Tensor, options?: ApplyOptions): Tensor;
-  apply(x: SymbolicTensor | Tensor, options: ApplyOptions = {}): SymbolicTensor | Tensor {
-    if (x instanceof SymbolicTensor) {
-      this.ensureBuilt(x.shape);
-      this.checkInput(x.shape);
-      return new SymbolicTensor(this.computeOutputShape(x.shape), this, [x], this.name);
+  apply(x: SymbolicTensor | readonly SymbolicTensor[], options?: ApplyOptions): SymbolicTensor;
+  apply(x: Tensor | readonly Tensor[], options?: ApplyOptions): Tensor;
+  apply(x: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[], options: ApplyOptions = {}): SymbolicTensor | Tensor {
+    const xs = Array.isArray(x) ? x : [x];
+    const training = trainingOption(this.label, options);
+    let outs: readonly (SymbolicTensor | Tensor)[];
+    if (xs.length > 0 && xs.every((t) => t instanceof SymbolicTensor)) {
+      outs = this.applySymbolic(xs as SymbolicTensor[]);
+      fixNodeTraining(outs as SymbolicTensor[], training);
+    } else if (xs.length > 0 && xs.every((t) => t instanceof Tensor)) outs = this.callNode(xs as Tensor[], training ?? false);
+    else throw this.valueError('apply expects a Tensor or a SymbolicTensor from input() (or an array of one kind)');
+    if (outs.length !== 1) throw this.valueError(`has ${outs.length} outputs: use applyOutputs (one result per output)`);
+    return outs[0];
+  }
+
+  /** @internal One symbolic call: checks and builds for the inputs, records a graph node, returns its outputs. */
+  applySymbolic(xs: readonly SymbolicTensor[]): SymbolicTensor[] {
+    const x = this.single(xs);
+    this.ensureBuilt(x.shape);
+    this.checkInput(x.shape);
+    return this.addNode(xs, [this.computeOutputShape(x.shape)]);
+  }
+
+  /** @internal One eager call of a graph node (one tensor per input, one per output). */
+  callNode(xs: readonly Tensor[], training: boolean): Tensor[] {
+    return [this.applyEager(this.single(xs), training)];
+  }
+
+  #nodeCount = 0;
+
+  /** Records a call of this layer on `inputs` with outputs of `shapes`. */
+  protected addNode(inputs: readonly SymbolicTensor[], shapes: readonly SymbolicShape[]): SymbolicTensor[] {
+    const node = new GraphNode(this, [...inputs], this.#nodeCount++);
+    for (const [i, shape] of shapes.entries()) {
+      node.outputs.push(new SymbolicTensor(shape, this, node.inputs, this.name, node, i));
     }
-    if (!(x instanceof Tensor)) throw this.valueError('apply expects a Tensor or a SymbolicTensor from input()');
-    return this.applyEager(x, options.training ?? false);
+    return node.outputs;
+  }
+
+  /** The one input of a single-input layer. */
+  protected single<T extends SymbolicTensor | Tensor>(xs: readonly T[]): T {
+    if (xs.length !== 1) {
+      throw this.valueError(`takes one input but got ${xs.length} (shapes ${xs.map((x) => fmtSym(x.shape)).join(', ')})`);
+    }
+    return xs[0];
   }
 
   /** Eager call with a resolved training flag (models use it). */
@@ -212,11 +296,11 @@ export abstract class Layer {
     values.forEach((v, i) => (this.weights[i].isLost ? this.weights[i].restoreFrom(v) : this.weights[i].assign(v)));
   }
 
-  /** Disposes the layer's weights; calling it afterwards is a clear error. Returns how many were disposed. */
-  dispose(): number {
+  /** Disposes the layer's weights (TF.js `layer.dispose()`); calling it afterwards is a clear error. */
+  dispose(): DisposeResult {
     const ws = this.weights.filter((w) => !w.isDisposed);
     for (const w of ws) w.dispose();
-    return ws.length;
+    return { refCountAfterDispose: 0, numDisposedVariables: ws.length };
   }
 
   /** @internal Throws, naming this layer and the weight, when a weight was disposed (before any work). */

@@ -2,7 +2,7 @@
 import { Model, type ModelOptions } from './model.js';
 import { Sequential, type SequentialOptions } from './sequential.js';
 
-/** A functional model from `wg.input()` to a layer output. */
+/** A functional model from `wg.input()` tensors to layer outputs (one or several of each). */
 export function model(options: ModelOptions): Model {
   return new Model(options);
 }
@@ -16,4 +16,6 @@ export { Model, Sequential };
 export { loadModel } from './serialize.js';
 export type { ModelOptions, SequentialOptions };
 export type { ModelArtifacts, ModelTopology, WeightSpec } from './serialize.js';
+export type { GraphTopology, ModelTopologyV1, LayerEntry, TensorRef } from './serialize.js';
 export type { CompileOptions, FitOptions, EvaluateOptions, History, BatchLogs, EpochLogs } from './training.js';
+export type { LossSpec } from './training.js';

@@ -6,9 +6,9 @@
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { engine } from '../core/engine.js';
 import { Tensor, type Variable } from '../core/tensor.js';
-import { concat } from '../ops/movement.js';
-import { slice } from '../ops/movement.js';
-import { Layer, SymbolicTensor, checkWeightValues, uniqueName, type ApplyOptions, type SymbolicShape } from '../layers/layer.js';
+import { concat, slice } from '../ops/movement.js';
+import { graphOf } from './graph.js';
+import { GraphNode, Layer, SymbolicTensor, checkWeightValues, copyOf, fixNodeTraining, trainingOption, type ApplyOptions, type DisposeResult, type SymbolicShape } from '../layers/layer.js';
 import { BatchNormalization } from '../layers/batchnorm.js';
 import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } from './training.js';
 import { checkBatchSize, checkOptionsObject, compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
@@ -16,38 +16,21 @@ import { summarize } from './summary.js';
 import { saveModel, type ModelArtifacts } from './serialize.js';
 import type { ReadbackTap } from './readback.js';
 
-/** Options of `model()`: one input and one output (multi-input/output graphs are not supported yet). */
+/** Options of `model()`: one input or several, one output or several (in model order). */
 export interface ModelOptions {
-  readonly inputs: SymbolicTensor;
-  readonly outputs: SymbolicTensor;
+  readonly inputs: SymbolicTensor | readonly SymbolicTensor[];
+  readonly outputs: SymbolicTensor | readonly SymbolicTensor[];
   readonly name?: string;
 }
 
-/** The layers between `input` and `output`, each node after its inputs. */
-function topoSort(input: SymbolicTensor, output: SymbolicTensor): SymbolicTensor[] {
-  const order: SymbolicTensor[] = [];
-  const seen = new Set<number>();
-  const visit = (t: SymbolicTensor): void => {
-    if (seen.has(t.id)) return;
-    seen.add(t.id);
-    if (t.layer === null) {
-      if (t !== input) throw new ValueError(`model: output depends on an input (${t.name}) that is not the model's input`);
-      return;
-    }
-    for (const i of t.inputs) visit(i);
-    order.push(t);
-  };
-  visit(output);
-  if (!seen.has(input.id)) throw new ValueError("model: the output does not depend on the model's input");
-  return order;
-}
+const fmtSym = (s: SymbolicShape) => fmtShape(s.map((d) => d ?? -1));
 
-/** A model: layers in a graph, with Keras's `compile` / `fit` / `predict` / `evaluate`. */
-export class Model {
-  readonly name: string;
-  #input: SymbolicTensor | null = null;
-  #output: SymbolicTensor | null = null;
-  #nodes: SymbolicTensor[] = [];
+/** A model: layers in a graph, with Keras's `compile` / `fit` / `predict` / `evaluate`; usable as a layer. */
+export class Model extends Layer {
+  #inputs: SymbolicTensor[] = [];
+  #outputs: SymbolicTensor[] = [];
+  #graph: GraphNode[] = [];
+  #trainableFlag = true;
   /** @internal Set by `compile`. */
   compiled: Compiled | null = null;
   #disposed = false;
@@ -55,20 +38,24 @@ export class Model {
   readonly readbackTaps = new Set<ReadbackTap>();
 
   constructor(options: ModelOptions | null, defaultName = 'model') {
-    this.name = options?.name ?? uniqueName(defaultName);
+    super({ name: options?.name }, defaultName);
     if (options !== null) {
-      if (!(options.inputs instanceof SymbolicTensor) || !(options.outputs instanceof SymbolicTensor)) {
-        throw new ValueError(`Model '${this.name}': inputs and outputs must be SymbolicTensors (from wg.input() and layer.apply())`);
+      const ins = Array.isArray(options.inputs) ? options.inputs : [options.inputs];
+      const outs = Array.isArray(options.outputs) ? options.outputs : [options.outputs];
+      if (ins.length === 0 || outs.length === 0 || ![...ins, ...outs].every((t) => t instanceof SymbolicTensor)) {
+        throw new ValueError(`Model '${this.name}': inputs and outputs must be SymbolicTensors or non-empty arrays of them (from wg.input() and layer.apply())`);
       }
-      this.setGraph(options.inputs, options.outputs);
+      this.setGraph(ins, outs);
     }
   }
 
-  /** @internal */
-  protected setGraph(input: SymbolicTensor, output: SymbolicTensor): void {
-    this.#nodes = topoSort(input, output);
-    this.#input = input;
-    this.#output = output;
+  /** @internal Validates and records the graph from `inputs` to `outputs`. */
+  protected setGraph(input: SymbolicTensor | readonly SymbolicTensor[], output: SymbolicTensor | readonly SymbolicTensor[]): void {
+    const ins = Array.isArray(input) ? [...input] : [input as SymbolicTensor];
+    const outs = Array.isArray(output) ? [...output] : [output as SymbolicTensor];
+    this.#graph = graphOf(this, ins, outs);
+    this.#inputs = ins;
+    this.#outputs = outs;
   }
 
   /** @internal Builds the graph on first use (Sequential without an input shape). */
@@ -79,100 +66,224 @@ export class Model {
   }
 
   get input(): SymbolicTensor {
-    if (!this.#input) throw new ValueError(`${this.className} '${this.name}': not built yet (give the first layer an inputShape, or call it on data)`);
-    return this.#input;
+    return this.inputs[0];
   }
 
   get output(): SymbolicTensor {
-    this.input;
-    return this.#output as SymbolicTensor;
+    return this.outputs[0];
   }
 
-  /** @internal The graph nodes in execution order. */
+  /** The model's inputs, in order. */
+  get inputs(): readonly SymbolicTensor[] {
+    if (this.#inputs.length === 0) throw new ValueError(`${this.label}: not built yet (give the first layer an inputShape, or call it on data)`);
+    return this.#inputs;
+  }
+
+  /** The model's outputs, in order. */
+  get outputs(): readonly SymbolicTensor[] {
+    this.inputs;
+    return this.#outputs;
+  }
+
+  override get built(): boolean {
+    return this.#inputs.length > 0;
+  }
+
+  /**
+   * The graph, one node per layer call, in execution order (each after the nodes it reads).
+   * `node.layer`, `node.index` (the layer's call count), `node.inputs` (SymbolicTensors: each is a
+   * model input when `node === null`, else output `outputIndex` of `input.node`), `node.outputs`.
+   */
+  get graphNodes(): readonly GraphNode[] {
+    return this.#graph;
+  }
+
+  /** @internal Each node's first output, in execution order. */
   get nodes(): readonly SymbolicTensor[] {
-    return this.#nodes;
+    return this.#graph.map((n) => n.outputs[0]);
   }
 
-  /** Distinct layers in execution order. */
+  /** Distinct layers in execution order (a nested model is one layer). */
   get layers(): Layer[] {
-    return [...new Set(this.#nodes.map((n) => n.layer as Layer))];
+    return [...new Set(this.#graph.map((n) => n.layer))];
   }
 
-  /** Every weight, layer by layer, Keras order within each layer. */
-  get weights(): Variable[] {
-    return this.layers.flatMap((l) => l.weights);
+  /** The layer named `name` (or at index `name` of `layers`, as TF.js). */
+  getLayer(name: string | number): Layer {
+    const layers = this.layers;
+    const l = typeof name === 'number' ? layers[name] : layers.find((x) => x.name === name);
+    if (!l) {
+      throw new ValueError(`${this.label}: no layer ${typeof name === 'number' ? `at index ${name} (${layers.length} layers)` : `named '${name}'`} (layers: ${layers.map((x) => x.name).join(', ')})`);
+    }
+    return l;
+  }
+
+  /** Every weight, layer by layer, Keras order within each layer (a shared weight once). */
+  override get weights(): Variable[] {
+    return [...new Set(this.layers.flatMap((l) => l.weights))];
   }
 
   /** The weights that receive gradients now (read live: `trainable` changes count at the next step). */
-  get trainableWeights(): Variable[] {
-    return this.layers.flatMap((l) => l.trainableWeights);
+  override get trainableWeights(): Variable[] {
+    return [...new Set(this.layers.flatMap((l) => l.trainableWeights))];
   }
 
-  /** @internal The BatchNormalization layers. */
+  override get nonTrainableWeights(): Variable[] {
+    return [...new Set(this.layers.flatMap((l) => l.nonTrainableWeights))];
+  }
+
+  /** Setting it sets every layer's `trainable` (nested models too); no recompile needed. */
+  override get trainable(): boolean {
+    return this.#trainableFlag;
+  }
+
+  override set trainable(value: boolean) {
+    this.#trainableFlag = value;
+    for (const l of this.layers) l.trainable = value;
+  }
+
+  /** @internal The BatchNormalization layers, nested models included. */
   get bnLayers(): BatchNormalization[] {
-    return this.layers.filter((l): l is BatchNormalization => l instanceof BatchNormalization);
+    return this.layers.flatMap((l) => (l instanceof Model ? l.bnLayers : l instanceof BatchNormalization ? [l] : []));
   }
 
-  /** @internal Throws a ShapeError when x does not fit the input (before any work). */
-  checkInput(x: Tensor, what = 'input'): void {
-    if (!(x instanceof Tensor)) throw new ValueError(`${this.className} '${this.name}': ${what} must be a Tensor`);
-    if (this.#disposed) throw new ValueError(`${this.className} '${this.name}': ${what}: the model was disposed`);
-    if (x.isDisposed) throw new ValueError(`${this.className} '${this.name}': ${what} (shape ${fmtShape(x.shape)}) was disposed`);
-    this.ensureGraph(x.shape.slice(1));
+  /** @internal Checks count and shapes of `x` against the inputs (before any work); returns them as an array. */
+  checkInputs(x: Tensor | readonly Tensor[], what = 'input'): Tensor[] {
+    const xs = Array.isArray(x) ? [...x] : [x as Tensor];
+    if (xs.length === 0 || !xs.every((t) => t instanceof Tensor)) throw new ValueError(`${this.label}: ${what} must be a Tensor or an array of Tensors`);
+    if (this.#disposed) throw new ValueError(`${this.label}: ${what}: the model was disposed`);
+    const gone = xs.find((t) => t.isDisposed);
+    if (gone) throw new ValueError(`${this.label}: ${what} (shape ${fmtShape(gone.shape)}) was disposed`);
+    this.ensureGraph(xs[0].shape.slice(1) as number[]);
     for (const l of this.layers) l.checkWeightsAlive(what);
-    const want = this.input.shape;
-    if (x.rank !== want.length || want.some((d, i) => d !== null && d !== x.shape[i])) {
-      throw new ShapeError(
-        `${this.className} '${this.name}': ${what} has shape ${fmtShape(x.shape)} but the model expects ${fmtShape(want.map((d) => d ?? -1))} (-1 = any batch size)`,
-      );
+    const want = this.inputs;
+    if (xs.length !== want.length) {
+      throw new ValueError(`${this.label}: ${what}: the model has ${want.length} inputs (${want.map((i) => `${i.name} ${fmtSym(i.shape)}`).join(', ')}) but got ${xs.length} tensors (shapes ${xs.map((t) => fmtShape(t.shape)).join(', ')})`);
     }
+    xs.forEach((t, k) => {
+      const w = want[k].shape;
+      if (t.rank !== w.length || w.some((d, i) => d !== null && d !== t.shape[i])) {
+        const which = want.length > 1 ? ` ${k} (${want[k].name})` : '';
+        throw new ShapeError(`${this.label}: ${what}${which} has shape ${fmtShape(t.shape)} but the model expects ${fmtSym(w)} (-1 = any batch size)`);
+      }
+    });
+    if (xs.some((t) => t.shape[0] !== xs[0].shape[0])) {
+      throw new ShapeError(`${this.label}: ${what}: the inputs have different batch sizes (shapes ${xs.map((t) => fmtShape(t.shape)).join(', ')})`);
+    }
+    return xs;
   }
 
-  /** @internal Runs the graph on `x` with a resolved training flag; intermediates are the caller's. */
-  execute(x: Tensor, training: boolean): Tensor {
-    const values = new Map<number, Tensor>([[this.input.id, x]]);
-    for (const node of this.#nodes) {
-      const args = node.inputs.map((i) => values.get(i.id) as Tensor);
-      values.set(node.id, (node.layer as Layer).applyEager(args[0], training));
+  /** @internal Runs the graph with a resolved training flag; intermediates are the caller's. One tensor per output. */
+  executeAll(xs: readonly Tensor[], training: boolean): Tensor[] {
+    const values = new Map<number, Tensor>(this.inputs.map((inp, k) => [inp.id, xs[k]]));
+    for (const node of this.#graph) {
+      const outs = node.layer.callNode(node.inputs.map((i) => values.get(i.id) as Tensor), node.training ?? training);
+      node.outputs.forEach((o, k) => values.set(o.id, outs[k]));
     }
-    return values.get(this.output.id) as Tensor;
+    return this.outputs.map((o) => values.get(o.id) as Tensor);
+  }
+
+  /** @internal The first output of `executeAll` for one input tensor. */
+  execute(x: Tensor, training: boolean): Tensor {
+    return this.executeAll([x], training)[0];
   }
 
   /**
    * Calls the model. Eager: `training` (default false) is passed to every layer (a frozen BN layer
-   * still runs in inference mode). Symbolic: returns the output for a new input (nesting).
+   * still runs in inference mode). Symbolic: returns the output for new inputs (nesting).
+   * A model with several outputs: use `applyOutputs`.
    */
-  apply(x: Tensor, options: ApplyOptions = {}): Tensor {
-    this.checkInput(x);
-    return engine.tidy(() => this.execute(x, options.training ?? false));
+  override apply(x: SymbolicTensor | readonly SymbolicTensor[], options?: ApplyOptions): SymbolicTensor;
+  override apply(x: Tensor | readonly Tensor[], options?: ApplyOptions): Tensor;
+  override apply(x: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[], options: ApplyOptions = {}): SymbolicTensor | Tensor {
+    // Eager: one tidy around the whole call (intermediates are not the caller's).
+    return engine.tidy(() => super.apply(x as Tensor, options));
   }
 
-  /** Inference-mode outputs for `x`, computed in batches of `batchSize` (default 32) and joined. */
-  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
-    const label = `${this.className} '${this.name}'`;
-    checkOptionsObject(label, 'predict', options, ['batchSize']);
-    const bs = checkBatchSize(label, 'predict', options?.batchSize);
-    this.checkInput(x, 'predict input');
-    const n = x.shape[0];
-    if (n <= bs) return this.apply(x);
-    return engine.tidy(() => {
-      const parts: Tensor[] = [];
+  /** As `apply`, one result per model output. */
+  applyOutputs(x: SymbolicTensor | readonly SymbolicTensor[], options?: ApplyOptions): SymbolicTensor[];
+  applyOutputs(x: Tensor | readonly Tensor[], options?: ApplyOptions): Tensor[];
+  applyOutputs(x: SymbolicTensor | Tensor | readonly (SymbolicTensor | Tensor)[], options: ApplyOptions = {}): (SymbolicTensor | Tensor)[] {
+    const xs = Array.isArray(x) ? x : [x];
+    const training = trainingOption(this.label, options);
+    if (xs.length > 0 && xs.every((t) => t instanceof SymbolicTensor)) {
+      const outs = this.applySymbolic(xs as SymbolicTensor[]);
+      fixNodeTraining(outs, training);
+      return outs;
+    }
+    return engine.tidy(() => this.callNode(xs as Tensor[], training ?? false));
+  }
+
+  override applySymbolic(xs: readonly SymbolicTensor[]): SymbolicTensor[] {
+    this.ensureGraph(xs[0].shape.slice(1) as number[]);
+    const want = this.inputs;
+    const ok = xs.length === want.length && xs.every((t, k) => t.shape.length === want[k].shape.length &&
+      t.shape.every((d, i) => i === 0 || d === null || want[k].shape[i] === null || d === want[k].shape[i]));
+    if (!ok) {
+      throw new ShapeError(`${this.label}: called on ${xs.length} input(s) of shapes ${xs.map((t) => fmtSym(t.shape)).join(', ')} but the model takes ${want.map((t) => fmtSym(t.shape)).join(', ')}`);
+    }
+    return this.addNode(xs, this.outputs.map((o) => o.shape));
+  }
+
+  override callNode(xs: readonly Tensor[], training: boolean): Tensor[] {
+    // No tidy here: inside a training step the tape needs the intermediates.
+    return this.executeAll(this.checkInputs(xs), training);
+  }
+
+  protected build(_inputShape: SymbolicShape): void {}
+
+  override ensureBuilt(shape: SymbolicShape): void {
+    this.ensureGraph(shape.slice(1) as number[]);
+  }
+
+  computeOutputShape(_inputShape: SymbolicShape): SymbolicShape {
+    return this.output.shape;
+  }
+
+  protected call(x: Tensor, training: boolean): Tensor {
+    return this.execute(x, training);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { name: this.name };
+  }
+
+  /**
+   * Inference-mode outputs for `x`, computed in batches of `batchSize` (default 32) and joined.
+   * A tensor (one-input model) gives a tensor; an array (one tensor per input, model order) gives
+   * an array with one tensor per output (a single tensor when the model has one output).
+   */
+  predict(x: Tensor, options?: { batchSize?: number }): Tensor;
+  predict(x: readonly Tensor[], options?: { batchSize?: number }): Tensor | Tensor[];
+  predict(x: Tensor | readonly Tensor[], options: { batchSize?: number } = {}): Tensor | Tensor[] {
+    checkOptionsObject(this.label, 'predict', options, ['batchSize']);
+    const bs = checkBatchSize(this.label, 'predict', options?.batchSize);
+    const xs = this.checkInputs(x, 'predict input');
+    if (!Array.isArray(x) && this.#outputs.length > 1) {
+      throw new ValueError(`${this.label}: the model has ${this.#outputs.length} outputs: pass x as an array ([x]) to get one tensor per output`);
+    }
+    const n = xs[0].shape[0];
+    const ys = n <= bs ? engine.tidy(() => this.executeAll(xs, false)) : engine.tidy(() => {
+      const parts: Tensor[][] = [];
       for (let s = 0; s < n; s += bs) {
-        // One tidy per batch: only its output outlives it, so memory does not grow with n.
-        parts.push(engine.tidy(() => this.execute(slice(x, [s], [Math.min(bs, n - s)]), false)));
+        // One tidy per batch: only its outputs outlive it, so memory does not grow with n.
+        const k = Math.min(bs, n - s);
+        parts.push(engine.tidy(() => this.executeAll(xs.map((t) => slice(t, [s], [k])), false)));
       }
-      return concat(parts, 0);
+      return this.#outputs.map((_, o) => concat(parts.map((p) => p[o]), 0));
     });
+    return ys.length === 1 ? ys[0] : ys;
   }
 
   /** Current weight values (copies), in `weights` order. */
-  getWeights(): Tensor[] {
-    return this.layers.flatMap((l) => l.getWeights());
+  override getWeights(): Tensor[] {
+    return this.weights.map((w) => copyOf(w));
   }
 
   /** Sets every weight from `values` (in `weights` order); all shapes are checked before any write. */
-  setWeights(values: readonly Tensor[]): void {
-    checkWeightValues(`${this.className} '${this.name}'`, this.weights, values);
+  override setWeights(values: readonly Tensor[]): void {
+    if (!this.built) throw new ValueError(`${this.label}: setWeights: model not built yet: give the first layer an inputShape or call it on data`);
+    checkWeightValues(this.label, this.weights, values);
     let at = 0;
     for (const l of this.layers) {
       const k = l.weights.length;
@@ -191,18 +302,18 @@ export class Model {
     this.compiled = compileModel(this, options);
   }
 
-  /** Trains in training mode; see FitOptions. Resolves to the per-epoch History. */
-  fit(x: Tensor, y: Tensor, options: FitOptions = {}): Promise<History> {
+  /** Trains in training mode; see FitOptions. x, y: a tensor or one per input / output (model order). */
+  fit(x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[], options: FitOptions = {}): Promise<History> {
     return fitModel(this, x, y, options);
   }
 
   /** Inference-mode loss and metrics over (x, y), read back once. */
-  evaluate(x: Tensor, y: Tensor, options: EvaluateOptions = {}): Promise<Record<string, number>> {
+  evaluate(x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[], options: EvaluateOptions = {}): Promise<Record<string, number>> {
     return evaluateModel(this, x, y, options);
   }
 
   /** One training step on (x, y); resolves to the batch loss (read back). */
-  trainOnBatch(x: Tensor, y: Tensor): Promise<number> {
+  trainOnBatch(x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[]): Promise<number> {
     return trainOnBatchModel(this, x, y);
   }
 
@@ -216,11 +327,11 @@ export class Model {
    * weights (TF.js `model.dispose()`). Works after a device loss too (the dead handles are let
    * go). The model cannot be used afterwards; a second call is a ValueError.
    */
-  dispose(): { refCountAfterDispose: number; numDisposedVariables: number } {
-    if (this.#disposed) throw new ValueError(`${this.className} '${this.name}': dispose: the model was already disposed`);
+  override dispose(): DisposeResult {
+    if (this.#disposed) throw new ValueError(`${this.label}: dispose: the model was already disposed`);
     this.#disposed = true;
     const slots = this.compiled?.optimizer.releaseSlots(this.weights) ?? 0;
-    const weights = this.layers.reduce((n, l) => n + l.dispose(), 0);
+    const weights = this.layers.reduce((n, l) => n + l.dispose().numDisposedVariables, 0);
     return { refCountAfterDispose: 0, numDisposedVariables: weights + slots };
   }
 

@@ -8,10 +8,21 @@ export interface SequentialOptions {
   readonly name?: string;
 }
 
-/** A Model whose graph is `layers[0] -> layers[1] -> ...`. */
+/** The sample shape a first layer declares: its `inputShape`, or a built model's input shape. */
+function declaredShape(first: Layer): readonly number[] | null {
+  if (first.inputShape) return first.inputShape;
+  if (first instanceof Model && first.built && first.inputs.length === 1) return first.input.shape.slice(1) as number[];
+  return null;
+}
+
+/**
+ * A Model whose graph is `layers[0] -> layers[1] -> ...`. Built at construction (as TF.js) when
+ * the first layer has an `inputShape` (or is a built model); otherwise by the first data or `build`.
+ */
 export class Sequential extends Model {
   readonly #stack: Layer[] = [];
-  #built = false;
+  #start: SymbolicTensor | null = null;
+  #end: SymbolicTensor | null = null;
 
   constructor(options: SequentialOptions = {}) {
     super(null, 'sequential');
@@ -22,26 +33,30 @@ export class Sequential extends Model {
     return 'Sequential';
   }
 
-  /** Appends a layer (before the model is first built). */
+  /** Appends a layer; once built, the layer is applied to the current output at once. */
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) throw new ValueError(`Sequential '${this.name}': add() expects a layer`);
-    if (this.#built) throw new ValueError(`Sequential '${this.name}': cannot add layers after the model was built`);
+    if (layer === this) throw new ValueError(`Sequential '${this.name}': cannot add a model to itself (the graph would have a cycle)`);
+    if (this.#end) {
+      // The graph is validated (duplicate names) before the stack changes.
+      this.#setEnd(layer.apply(this.#end));
+      this.#stack.push(layer);
+      return;
+    }
     this.#stack.push(layer);
-    const first = this.#stack[0].inputShape;
-    if (first && this.#stack.length === 1) this.#pendingShape = first;
+    const shape = this.#stack.length === 1 ? declaredShape(layer) : null;
+    if (shape) this.#build(shape);
   }
 
-  #pendingShape: readonly number[] | null = null;
-
   protected override ensureGraph(sampleShape: readonly number[]): void {
-    if (this.#built) return;
+    if (this.#end) return;
     if (this.#stack.length === 0) throw new ValueError(`Sequential '${this.name}': no layers`);
-    this.#build(this.#pendingShape ?? sampleShape);
+    this.#build(sampleShape);
   }
 
   /** Builds the graph for samples of `shape` (no batch dimension), as Keras's `model.build`. */
-  build(shape: readonly number[]): void {
-    if (!this.#built) this.#build(shape);
+  override build(shape: readonly number[]): void {
+    if (!this.#end) this.#build(shape);
   }
 
   override get layers(): Layer[] {
@@ -50,15 +65,13 @@ export class Sequential extends Model {
 
   #build(shape: readonly number[]): void {
     let t: SymbolicTensor = input({ shape });
-    const start = t;
+    this.#start = t;
     for (const l of this.#stack) t = l.apply(t);
-    this.setGraph(start, t);
-    this.#built = true;
+    this.#setEnd(t);
   }
 
-  /** Builds now when the first layer has an inputShape (so summary/compile work before any data). */
-  override get input(): SymbolicTensor {
-    if (!this.#built && this.#pendingShape) this.#build(this.#pendingShape);
-    return super.input;
+  #setEnd(t: SymbolicTensor): void {
+    this.setGraph(this.#start as SymbolicTensor, t);
+    this.#end = t;
   }
 }

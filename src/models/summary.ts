@@ -3,7 +3,7 @@
  * BatchNormalization layer, its mode and the range of its moving statistics as last read back.
  */
 import { BatchNormalization } from '../layers/batchnorm.js';
-import type { SymbolicShape } from '../layers/layer.js';
+import type { GraphNode, SymbolicShape } from '../layers/layer.js';
 import type { Model } from './model.js';
 
 const fmt = (s: SymbolicShape) => `[${s.map((d) => (d === null ? 'null' : d)).join(',')}]`;
@@ -30,26 +30,36 @@ function bnState(l: BatchNormalization): string {
 
 const pad = (s: string, n: number) => (s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length));
 
-/** The summary text of `model`. */
+/** `layer[node][tensor]` of each input of `node` (Keras's "Connected to"); model inputs are `name[0][0]`. */
+function connections(node: GraphNode): string {
+  return node.inputs.map((t) => `${t.node?.layer.name ?? t.name}[${t.node?.index ?? 0}][${t.outputIndex}]`).join(', ');
+}
+
+/**
+ * The summary text of `model`: one row per input and per graph node (a nested model is one row,
+ * class 'Functional' or 'Sequential'); functional models get a "Connected to" column, as Keras.
+ */
 export function summarize(model: Model): string {
-  const rows: string[][] = [[`${model.input.name} (InputLayer)`, fmt(model.input.shape), '0', '']];
-  let trainable = 0;
-  let frozen = 0;
-  for (const node of model.nodes) {
+  const functional = model.className !== 'Sequential';
+  const rows: string[][] = model.inputs.map((i) => [`${i.name} (InputLayer)`, fmt(i.shape), '0', '', '']);
+  for (const node of model.graphNodes) {
     const l = node.layer;
-    if (!l) continue;
     const params = l.weights.reduce((s, w) => s + w.size, 0);
-    const t = l.trainableWeights.reduce((s, w) => s + w.size, 0);
-    trainable += t;
-    frozen += params - t;
-    rows.push([`${l.name} (${l.className})`, fmt(node.shape), String(params), l instanceof BatchNormalization ? bnState(l) : '']);
+    const cls = l.className === 'Model' ? 'Functional' : l.className;
+    const shape = node.outputs.map((o) => fmt(o.shape)).join(', ');
+    rows.push([`${l.name} (${cls})`, shape, String(params), functional ? connections(node) : '', l instanceof BatchNormalization ? bnState(l) : '']);
   }
-  const head = ['Layer (type)', 'Output shape', 'Param #', 'Mode / state'];
-  const widths = [0, 1, 2].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)) + 2);
-  const line = (r: string[]) => (pad(r[0], widths[0]) + pad(r[1], widths[1]) + pad(r[2], widths[2]) + r[3]).trimEnd();
-  const rule = '-'.repeat(Math.max(...[head, ...rows].map((r) => line(r).length)));
+  const all = model.weights;
+  const trainable = all.filter((w) => w.trainable).reduce((s, w) => s + w.size, 0);
+  const frozen = all.reduce((s, w) => s + w.size, 0) - trainable;
+  const head = ['Layer (type)', 'Output shape', 'Param #', ...(functional ? ['Connected to'] : []), 'Mode / state'];
+  const cols = functional ? rows : rows.map((r) => [r[0], r[1], r[2], r[4]]);
+  const n = head.length - 1;
+  const widths = Array.from({ length: n }, (_, i) => Math.max(head[i].length, ...cols.map((r) => r[i].length)) + 2);
+  const line = (r: string[]) => (r.slice(0, n).map((c, i) => pad(c, widths[i])).join('') + r[n]).trimEnd();
+  const rule = '-'.repeat(Math.max(...[head, ...cols].map((r) => line(r).length)));
   return [
-    `${model.className}: "${model.name}"`, rule, line(head), rule, ...rows.map(line), rule,
+    `${model.className}: "${model.name}"`, rule, line(head), rule, ...cols.map(line), rule,
     `Total params: ${trainable + frozen}`, `Trainable params: ${trainable}`, `Non-trainable params: ${frozen}`, rule,
   ].join('\n');
 }

@@ -30,17 +30,30 @@ import { readback } from './readback.js';
 export interface CompileOptions {
   /** Default 'rmsprop' (Keras). */
   readonly optimizer?: OptimizerName | Optimizer;
-  readonly loss: LossName | LossFn;
+  /** One loss, or one per output (an array in output order, or an object keyed by output layer name); the total is their sum. */
+  readonly loss: LossSpec | readonly LossSpec[] | Readonly<Record<string, LossSpec>>;
   /** Only 'accuracy' (alias 'acc'): binary / categorical / sparse chosen from the loss as Keras does. */
   readonly metrics?: readonly string[];
 }
 
-/** @internal What `compile` resolved. */
+export type LossSpec = LossName | LossFn;
+
+/** @internal The loss (and accuracy) of one model output. */
+export interface OutputLoss {
+  /** The output's layer name: the prefix of its log keys (`<name>_loss`) when the model has several outputs. */
+  readonly name: string;
+  readonly lossName: string;
+  readonly loss: LossFn;
+  readonly accuracy: AccuracyKind | null;
+}
+
+/** @internal What `compile` resolved (`lossName`, `loss`, `accuracy`: those of the first output). */
 export interface Compiled {
   readonly optimizer: Optimizer;
   readonly lossName: string;
   readonly loss: LossFn;
   readonly accuracy: AccuracyKind | null;
+  readonly outputs: readonly OutputLoss[];
 }
 
 export interface BatchLogs { readonly batch: number; readonly size: number; readonly loss: number; readonly accuracy?: number }
@@ -55,7 +68,7 @@ export interface FitOptions {
   readonly seed?: number;
   /** Fraction of the LAST rows (taken before shuffling, as Keras) held out for validation. */
   readonly validationSplit?: number;
-  readonly validationData?: readonly [Tensor, Tensor];
+  readonly validationData?: readonly [Tensor | readonly Tensor[], Tensor | readonly Tensor[]];
   /** Drop a last batch smaller than batchSize (avoids a one-row BN batch). */
   readonly dropRemainder?: boolean;
   /** onBatchEnd reads the batch loss back (one readback per batch); onEpochEnd gets the epoch logs. */
@@ -84,19 +97,43 @@ export function compileModel(model: Model, o: CompileOptions): Compiled {
   for (const k of Object.keys(o)) {
     if (!['optimizer', 'loss', 'metrics'].includes(k)) throw new ValueError(`${label}: compile: unknown option '${k}'`);
   }
-  const { name, fn } = getLoss(o.loss);
   const metrics = o.metrics ?? [];
   for (const m of metrics) {
     if (m !== 'accuracy' && m !== 'acc') throw new ValueError(`${label}: compile: unknown metric ${JSON.stringify(m)} (only 'accuracy')`);
   }
-  let outShape: readonly (number | null)[] = [null];
+  let outs: readonly { name: string; shape: readonly (number | null)[] }[] = [{ name: 'output', shape: [null] }];
   try {
-    outShape = model.output.shape;
+    outs = model.outputs.map((t) => ({ name: t.node?.layer.name ?? t.name, shape: t.shape }));
   } catch {
     // A Sequential without an input shape is built by the first fit; Keras's choice then needs only the loss.
   }
-  const acc = metrics.length > 0 ? accuracyKind(name, outShape) : null;
-  return { optimizer: getOptimizer(o.optimizer), lossName: name, loss: fn, accuracy: acc };
+  const specs = lossSpecs(label, o.loss, outs.map((t) => t.name));
+  const outputs = outs.map((t, k) => {
+    const { name, fn } = getLoss(specs[k]);
+    return { name: t.name, lossName: name, loss: fn, accuracy: metrics.length > 0 ? accuracyKind(name, t.shape) : null };
+  });
+  const first = outputs[0];
+  return { optimizer: getOptimizer(o.optimizer), lossName: first.lossName, loss: first.loss, accuracy: first.accuracy, outputs };
+}
+
+/** One loss spec per output, from one loss, an array (output order) or an object keyed by output name. */
+function lossSpecs(label: string, loss: CompileOptions['loss'], names: readonly string[]): LossSpec[] {
+  if (typeof loss === 'string' || typeof loss === 'function') return names.map(() => loss);
+  if (Array.isArray(loss)) {
+    if (loss.length !== names.length) throw new ValueError(`${label}: compile: ${loss.length} losses for ${names.length} outputs (${names.join(', ')})`);
+    return [...loss];
+  }
+  if (loss !== null && typeof loss === 'object') {
+    const rec = loss as Readonly<Record<string, LossSpec>>;
+    const extra = Object.keys(rec).filter((k) => !names.includes(k));
+    const missing = names.filter((n) => !(n in rec));
+    if (extra.length > 0 || missing.length > 0) {
+      throw new ValueError(`${label}: compile: loss keys must be the output names (${names.join(', ')}); ` +
+        `${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unknown ${extra.join(', ')}` : ''}`);
+    }
+    return names.map((n) => rec[n]);
+  }
+  return names.map(() => loss as LossSpec);
 }
 
 function compiledOf(model: Model): Compiled {
@@ -104,25 +141,43 @@ function compiledOf(model: Model): Compiled {
   return model.compiled;
 }
 
-/** Shapes of x and y against the model and each other, before any work. */
-function checkData(model: Model, c: Compiled, x: Tensor, y: Tensor, what: string): void {
-  model.checkInput(x, `${what} x`);
+/** Inputs and targets as arrays (model order). */
+interface Data {
+  readonly xs: Tensor[];
+  readonly ys: Tensor[];
+}
+
+/** Counts and shapes of x and y against the model and each other, before any work. */
+function checkData(model: Model, c: Compiled, x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[], what: string): Data {
+  const xs = model.checkInputs(x, `${what} x`);
   const label = `${model.className} '${model.name}'`;
-  if (!(y instanceof Tensor)) throw new ValueError(`${label}: ${what} y must be a Tensor, got ${Array.isArray(y) ? 'an array' : typeof y}`);
-  if (y.isDisposed) throw new ValueError(`${label}: ${what} y (shape ${fmtShape(y.shape)}) was disposed`);
-  if (y.rank < 1 || y.shape[0] !== x.shape[0]) {
-    throw new ShapeError(`${label}: ${what} x has ${x.shape[0]} rows (shape ${fmtShape(x.shape)}) but y has shape ${fmtShape(y.shape)}`);
+  const ys = Array.isArray(y) ? [...y] : [y as Tensor];
+  const outs = model.outputs;
+  const bad = ys.find((t) => !(t instanceof Tensor));
+  if (bad !== undefined) throw new ValueError(`${label}: ${what} y must be a Tensor or an array of Tensors, got ${Array.isArray(bad) ? 'an array' : typeof bad}`);
+  const gone = ys.find((t) => t.isDisposed);
+  if (gone) throw new ValueError(`${label}: ${what} y (shape ${fmtShape(gone.shape)}) was disposed`);
+  if (ys.length !== outs.length) {
+    throw new ValueError(`${label}: ${what} y: the model has ${outs.length} outputs (${c.outputs.map((o) => o.name).join(', ')}) but y has ${ys.length} tensors`);
   }
-  const out = model.output.shape;
-  const sparse = c.lossName === 'sparseCategoricalCrossentropy';
-  const ok = sparse
-    ? y.size === y.shape[0]
-    : y.rank === out.length && out.every((d, i) => d === null || d === y.shape[i]);
-  if (!ok) {
-    throw new ShapeError(`${label}: ${what} y has shape ${fmtShape(y.shape)} but the model output is ${fmtShape(out.map((d) => d ?? -1))}` +
-      (sparse ? ' (sparse labels: [batch] or [batch, 1])' : ''));
-  }
-  if (x.shape[0] === 0) throw new ValueError(`${label}: ${what}: empty batch (x shape ${fmtShape(x.shape)})`);
+  const x0 = xs[0];
+  ys.forEach((yk, k) => {
+    const which = outs.length > 1 ? ` ${k} (${c.outputs[k].name})` : '';
+    if (yk.rank < 1 || yk.shape[0] !== x0.shape[0]) {
+      throw new ShapeError(`${label}: ${what} x has ${x0.shape[0]} rows (shape ${fmtShape(x0.shape)}) but y${which} has shape ${fmtShape(yk.shape)}`);
+    }
+    const out = outs[k].shape;
+    const sparse = c.outputs[k].lossName === 'sparseCategoricalCrossentropy';
+    const ok = sparse
+      ? yk.size === yk.shape[0]
+      : yk.rank === out.length && out.every((d, i) => d === null || d === yk.shape[i]);
+    if (!ok) {
+      throw new ShapeError(`${label}: ${what} y${which} has shape ${fmtShape(yk.shape)} but the model output is ${fmtShape(out.map((d) => d ?? -1))}` +
+        (sparse ? ' (sparse labels: [batch] or [batch, 1])' : ''));
+    }
+  });
+  if (x0.shape[0] === 0) throw new ValueError(`${label}: ${what}: empty batch (x shape ${fmtShape(x0.shape)})`);
+  return { xs, ys };
 }
 
 /** What the steps of one fit epoch share: reused pending copies, a scalar 1 seeding every backward. */
@@ -131,31 +186,47 @@ interface EpochKept {
   readonly one: Tensor;
 }
 
-/** Device results of one step; the caller owns and disposes them. */
-interface StepOut { readonly loss: Tensor; readonly correct: Tensor | null }
+/**
+ * Device results of one step; the caller owns and disposes them. `parts`: with several outputs,
+ * each output's loss and accuracy (null without the metric), for the per-output logs.
+ */
+interface StepOut { readonly loss: Tensor; readonly correct: Tensor | null; readonly parts?: readonly StepOut[] }
+
+/** The total loss (sum over outputs, Keras) of predictions against targets; per-output parts kept when several. */
+function totalLoss(c: Compiled, ys: readonly Tensor[], yPreds: readonly Tensor[]): StepOut {
+  if (c.outputs.length === 1) {
+    const correct = c.accuracy ? keep(mean(accuracy(c.accuracy, ys[0], yPreds[0]))) : null;
+    return { loss: reducedLoss(c.loss, ys[0], yPreds[0]), correct };
+  }
+  const parts = c.outputs.map((o, k) => ({
+    loss: keep(reducedLoss(o.loss, ys[k], yPreds[k])),
+    correct: o.accuracy ? keep(mean(accuracy(o.accuracy, ys[k], yPreds[k]))) : null,
+  }));
+  return { loss: parts.slice(1).reduce<Tensor>((t, p) => add(t, p.loss), parts[0].loss), correct: null, parts };
+}
 
 /**
  * One training step as device work only (see the file comment). `flag` is the fit's sticky
  * 1-element flag. Reads `model.trainableWeights` live, so `trainable` changes apply here.
  */
-function trainStep(model: Model, c: Compiled, xb: Tensor, yb: Tensor, flag: Tensor, epoch?: EpochKept): StepOut {
+function trainStep(model: Model, c: Compiled, xb: readonly Tensor[], yb: readonly Tensor[], flag: Tensor, epoch?: EpochKept): StepOut {
   const reuse = epoch?.reuse;
   const ctx: StepContext = { flag, commits: [], reuse };
   const vars = model.trainableWeights;
-  let correct: Tensor | null = null;
-  const { value, grads } = withStepContext(ctx, () => variableGrads(() => {
-    const yPred = model.execute(xb, true);
-    if (c.accuracy) correct = keep(mean(accuracy(c.accuracy, yb, yPred)));
-    return reducedLoss(c.loss, yb, yPred);
+  let out: StepOut | null = null;
+  const { value, gradsByVariable: grads } = withStepContext(ctx, () => variableGrads(() => {
+    out = totalLoss(c, yb, model.executeAll(xb, true));
+    return out.loss;
   }, vars, epoch?.one));
+  const { correct, parts } = out as unknown as StepOut;
   const b = engine.backend;
-  const pairs = vars.map((v) => ({ variable: v, grad: grads[v.name] }));
+  const pairs = vars.map((v) => ({ variable: v, grad: grads.get(v) as Tensor }));
   b.checkFiniteAll([value, ...pairs.map((p) => p.grad)], flag.handle);
   c.optimizer.applyGradients(pairs, flag);
   b.assignAll(ctx.commits.map(({ target, pending }) => ({ dst: target.handle, src: pending.handle, size: target.size })), flag.handle);
   if (!reuse) for (const { pending } of ctx.commits) pending.dispose();
   for (const p of pairs) if (p.grad !== epoch?.one) p.grad.dispose();
-  return { loss: value, correct };
+  return { loss: value, correct, parts };
 }
 
 function shuffled(n: number, shuffle: boolean, next: () => number): Int32Array {
@@ -217,31 +288,34 @@ async function checkEagerStatistics(model: Model): Promise<void> {
 }
 
 /** @internal */
-export async function fitModel(model: Model, x: Tensor, y: Tensor, o: FitOptions): Promise<History> {
+export async function fitModel(model: Model, x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[], o: FitOptions): Promise<History> {
   const label = `${model.className} '${model.name}'`;
   const c = compiledOf(model);
   const { batchSize, epochs, split } = checkFitOptions(label, o);
-  checkData(model, c, x, y, 'fit');
-  if (o.validationData) checkData(model, c, o.validationData[0], o.validationData[1], 'validation');
+  const data = checkData(model, c, x, y, 'fit');
+  const val = o.validationData ? checkData(model, c, o.validationData[0], o.validationData[1], 'validation') : null;
   await checkEagerStatistics(model);
-  const nTrain = split > 0 ? Math.floor(x.shape[0] * (1 - split)) : x.shape[0];
-  if (split > 0 && (nTrain === 0 || nTrain === x.shape[0])) {
-    throw new ValueError(`${label}: fit: validationSplit ${split} of ${x.shape[0]} rows leaves ${nTrain} for training and ` +
-      `${x.shape[0] - nTrain} for validation; each needs at least one row`);
+  const n = data.xs[0].shape[0];
+  const nTrain = split > 0 ? Math.floor(n * (1 - split)) : n;
+  if (split > 0 && (nTrain === 0 || nTrain === n)) {
+    throw new ValueError(`${label}: fit: validationSplit ${split} of ${n} rows leaves ${nTrain} for training and ` +
+      `${n - nTrain} for validation; each needs at least one row`);
   }
-  let [xt, yt, xv, yv] = [x, y, o.validationData?.[0], o.validationData?.[1]];
+  let [train, valid] = [data, val];
+  const made = new Map<Tensor, [Tensor, Tensor]>();
   if (split > 0) {
-    // fit(x, x): the targets are the input slices themselves.
-    [xt, xv] = [slice(x, [0], [nTrain]), slice(x, [nTrain])];
-    [yt, yv] = y === x ? [xt, xv] : [slice(y, [0], [nTrain]), slice(y, [nTrain])];
+    // Each distinct tensor sliced once: fit(x, x) gets the input slices themselves as targets.
+    const cut = (t: Tensor) => made.get(t) ?? made.set(t, [slice(t, [0], [nTrain]), slice(t, [nTrain])]).get(t) as [Tensor, Tensor];
+    train = { xs: data.xs.map((t) => cut(t)[0]), ys: data.ys.map((t) => cut(t)[0]) };
+    valid = { xs: data.xs.map((t) => cut(t)[1]), ys: data.ys.map((t) => cut(t)[1]) };
   }
   const history: History = { epoch: [], history: {} };
   const next = seededUniform(o.seed ?? Math.floor(Math.random() * 2 ** 32));
   try {
     for (let e = 0; e < epochs; e++) {
-      const logs = await runEpoch(model, c, xt, yt, { ...o, batchSize }, e, next);
-      if (xv && yv) {
-        const v = await evaluateModel(model, xv, yv, { batchSize });
+      const logs = await runEpoch(model, c, train, { ...o, batchSize }, e, next);
+      if (valid) {
+        const v = await evaluateModel(model, valid.xs, valid.ys, { batchSize });
         for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
       }
       history.epoch.push(e);
@@ -250,17 +324,59 @@ export async function fitModel(model: Model, x: Tensor, y: Tensor, o: FitOptions
       await o.callbacks?.onEpochEnd?.(e, logs as EpochLogs);
     }
   } finally {
-    if (split > 0) for (const t of new Set([xt, yt, xv, yv])) t?.dispose();
+    for (const pair of made.values()) for (const t of pair) t.dispose();
   }
   return history;
 }
 
 interface EpochOptions extends FitOptions { readonly batchSize: number }
 
+/** The rows `idx` of every input and target; fit(x, x) (an autoencoder, the seed model): one gather serves as both. */
+function gatherBatch(d: Data, idx: Int32Array): Data {
+  if (d.xs.length === 1 && d.ys.length === 1) {
+    const [x, y] = [d.xs[0], d.ys[0]];
+    // One gather dispatch for inputs and targets.
+    const [xb, yb] = y === x ? [gather(x, idx), null] : gatherPair(x, y, idx);
+    return { xs: [xb], ys: [yb ?? xb] };
+  }
+  const got = new Map<Tensor, Tensor>();
+  const g = (t: Tensor) => got.get(t) ?? got.set(t, gather(t, idx)).get(t) as Tensor;
+  return { xs: d.xs.map(g), ys: d.ys.map(g) };
+}
+
+/** Per-output accumulators (several outputs only) and their log keys, Keras's: `<name>_loss`, then `<name>_accuracy`. */
+class OutputSums {
+  readonly #sums: EpochSums[];
+
+  constructor(readonly c: Compiled) {
+    this.#sums = c.outputs.length > 1 ? c.outputs.map(() => new EpochSums()) : [];
+  }
+
+  add(step: StepOut, rows: number, flag: Tensor): void {
+    step.parts?.forEach((p, k) => this.#sums[k].add(p, rows, flag));
+  }
+
+  get tensors(): Tensor[] {
+    return this.#sums.map((s) => s.sums);
+  }
+
+  /** Log entries from the read-back values of `tensors` (3 numbers per output). */
+  logs(values: readonly number[], rows: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.c.outputs.forEach((o, k) => { if (this.#sums.length) out[`${o.name}_loss`] = values[3 * k] / rows; });
+    this.c.outputs.forEach((o, k) => { if (this.#sums.length && o.accuracy) out[`${o.name}_accuracy`] = values[3 * k + 1] / rows; });
+    return out;
+  }
+
+  dispose(): void {
+    for (const s of this.#sums) s.dispose();
+  }
+}
+
 async function runEpoch(
-  model: Model, c: Compiled, x: Tensor, y: Tensor, o: EpochOptions, epoch: number, next: () => number,
+  model: Model, c: Compiled, data: Data, o: EpochOptions, epoch: number, next: () => number,
 ): Promise<Record<string, number>> {
-  const n = x.shape[0];
+  const n = data.xs[0].shape[0];
   const order = shuffled(n, o.shuffle ?? true, next);
   const batches: Int32Array[] = [];
   for (let s = 0; s < n; s += o.batchSize) {
@@ -274,6 +390,7 @@ async function runEpoch(
   }
   const flag = fill([1], 0);
   const sums = new EpochSums();
+  const perOutput = new OutputSums(c);
   const reuse = new Map<Variable, Variable>();
   const kept: EpochKept = { reuse, one: fill([], 1) };
   const itersBefore = c.optimizer.iterations;
@@ -281,34 +398,35 @@ async function runEpoch(
   try {
     for (let b = 0; b < batches.length; b++) {
       const idx = batches[b];
-      const step = tidy(() => {
-        // One gather dispatch for inputs and targets; fit(x, x) (an autoencoder, the seed model):
-        // one gather serves as both.
-        const [xb, yb] = y === x ? [gather(x, idx), null] : gatherPair(x, y, idx);
-        const s = trainStep(model, c, xb, yb ?? xb, flag, kept);
-        return [s.loss, ...(s.correct ? [s.correct] : [])];
+      const { step, out } = tidy(() => {
+        const b = gatherBatch(data, idx);
+        const s = trainStep(model, c, b.xs, b.ys, flag, kept);
+        const parts = s.parts ?? [];
+        return { step: [s.loss, ...(s.correct ? [s.correct] : []), ...parts.flatMap((p) => [p.loss, ...(p.correct ? [p.correct] : [])])], out: s };
       });
-      const out: StepOut = { loss: step[0], correct: step[1] ?? null };
       sums.add(out, idx.length, flag);
+      perOutput.add(out, idx.length, flag);
       rows += idx.length;
       if (o.callbacks?.onBatchEnd) {
         // The callback may change weights or statistics: the next step copies its targets afresh.
         dropPending(reuse);
         const [loss, f, acc] = await readback(model, [out.loss, flag, out.correct ?? out.loss]);
         if (f !== 0) throw failure(model, c, epoch, b, batches, itersBefore + b);
-        await o.callbacks.onBatchEnd(b, { batch: b, size: idx.length, loss, ...(c.accuracy ? { accuracy: acc } : {}) });
+        await o.callbacks.onBatchEnd(b, { batch: b, size: idx.length, loss, ...(out.correct ? { accuracy: acc } : {}) });
       }
       for (const t of step) t.dispose();
     }
-    const [lossSum, correctSum, flagSum] = await readback(model, [sums.sums]);
+    const [lossSum, correctSum, flagSum, ...rest] = await readback(model, [sums.sums, ...perOutput.tensors]);
     if (flagSum !== 0) {
       const first = batches.length - flagSum;
       throw failure(model, c, epoch, first, batches, itersBefore + first);
     }
+    if (c.outputs.length > 1) return { loss: lossSum / rows, ...perOutput.logs(rest, rows) };
     return { loss: lossSum / rows, ...(c.accuracy ? { accuracy: correctSum / rows } : {}) };
   } finally {
     flag.dispose();
     sums.dispose();
+    perOutput.dispose();
     kept.one.dispose();
     dropPending(reuse);
   }
@@ -330,17 +448,21 @@ function failure(model: Model, c: Compiled, epoch: number, batch: number, batche
 }
 
 /** @internal */
-export async function trainOnBatchModel(model: Model, x: Tensor, y: Tensor): Promise<number> {
+export async function trainOnBatchModel(model: Model, x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[]): Promise<number> {
   const c = compiledOf(model);
-  checkData(model, c, x, y, 'trainOnBatch');
+  const d = checkData(model, c, x, y, 'trainOnBatch');
   await checkEagerStatistics(model);
   const flag = fill([1], 0);
   const before = c.optimizer.iterations;
   try {
-    const s = tidy(() => trainStep(model, c, x, y, flag));
+    const s = tidy(() => trainStep(model, c, d.xs, d.ys, flag));
     const [loss, f] = await readback(model, [s.loss, flag]);
     s.loss.dispose();
     s.correct?.dispose();
+    for (const p of s.parts ?? []) {
+      p.loss.dispose();
+      p.correct?.dispose();
+    }
     if (f !== 0) {
       c.optimizer.iterations = before;
       throw new NonFiniteError(`${model.className} '${model.name}': trainOnBatch: NaN or Inf in the loss, a gradient or the batch statistics; nothing was updated`);
@@ -351,36 +473,54 @@ export async function trainOnBatchModel(model: Model, x: Tensor, y: Tensor): Pro
   }
 }
 
+/**
+ * The scalars evaluate sums for one batch: [loss, accuracy?] with one output; with several,
+ * [total loss, each output's loss, each output's accuracy (those with the metric)].
+ */
+function evalScalars(c: Compiled, ys: readonly Tensor[], yPreds: readonly Tensor[]): Tensor[] {
+  if (c.outputs.length === 1) {
+    return [reducedLoss(c.loss, ys[0], yPreds[0]), ...(c.accuracy ? [mean(accuracy(c.accuracy, ys[0], yPreds[0]))] : [])];
+  }
+  const losses = c.outputs.map((o, k) => reducedLoss(o.loss, ys[k], yPreds[k]));
+  const accs = c.outputs.flatMap((o, k) => (o.accuracy ? [mean(accuracy(o.accuracy, ys[k], yPreds[k]))] : []));
+  return [losses.slice(1).reduce<Tensor>((t, l) => add(t, l), losses[0]), ...losses, ...accs];
+}
+
+/** The log keys of `evalScalars`, in its order. */
+function evalKeys(c: Compiled): string[] {
+  if (c.outputs.length === 1) return ['loss', ...(c.accuracy ? ['accuracy'] : [])];
+  return ['loss', ...c.outputs.map((o) => `${o.name}_loss`), ...c.outputs.filter((o) => o.accuracy).map((o) => `${o.name}_accuracy`)];
+}
+
 /** @internal Inference-mode loss (and accuracy), batched, summed on the device, read once. */
-export async function evaluateModel(model: Model, x: Tensor, y: Tensor, o: EvaluateOptions): Promise<Record<string, number>> {
+export async function evaluateModel(
+  model: Model, x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[], o: EvaluateOptions,
+): Promise<Record<string, number>> {
   const c = compiledOf(model);
   const label = `${model.className} '${model.name}'`;
   checkOptionsObject(label, 'evaluate', o, ['batchSize']);
   const bs = checkBatchSize(label, 'evaluate', o?.batchSize);
-  checkData(model, c, x, y, 'evaluate');
+  const d = checkData(model, c, x, y, 'evaluate');
   await checkEagerStatistics(model);
-  const n = x.shape[0];
-  const [lossSum, correctSum] = tidy(() => {
-    let l: Tensor = fill([], 0);
-    let a: Tensor = fill([], 0);
+  const n = d.xs[0].shape[0];
+  const keys = evalKeys(c);
+  const sums = tidy(() => {
+    let acc: Tensor[] = keys.map(() => fill([], 0));
     for (let s = 0; s < n; s += bs) {
       // One tidy per batch: the running sums are all that outlive it, so memory does not grow with n.
-      const [nl, na] = tidy(() => {
+      const next = tidy(() => {
         const k = Math.min(bs, n - s);
-        const xb = slice(x, [s], [k]);
-        const yb = y === x ? xb : slice(y, [s], [k]);
-        const yPred = model.execute(xb, false);
-        const l2 = add(l, mul(reducedLoss(c.loss, yb, yPred), k));
-        return [l2, c.accuracy ? add(a, mul(mean(accuracy(c.accuracy, yb, yPred)), k)) : a];
+        const cut = new Map<Tensor, Tensor>();
+        const sl = (t: Tensor) => cut.get(t) ?? cut.set(t, slice(t, [s], [k])).get(t) as Tensor;
+        const vals = evalScalars(c, d.ys.map(sl), model.executeAll(d.xs.map(sl), false));
+        return acc.map((a, i) => add(a, mul(vals[i], k)));
       });
-      if (nl !== l) l.dispose();
-      if (na !== a) a.dispose();
-      [l, a] = [nl, na];
+      for (const a of acc) a.dispose();
+      acc = next;
     }
-    return [l, a];
+    return acc;
   });
-  const [loss, correct] = await readback(model, [lossSum, correctSum]);
-  lossSum.dispose();
-  correctSum.dispose();
-  return { loss: loss / n, ...(c.accuracy ? { accuracy: correct / n } : {}) };
+  const values = await readback(model, sums);
+  for (const t of sums) t.dispose();
+  return Object.fromEntries(keys.map((k, i) => [k, values[i] / n]));
 }

@@ -116,7 +116,7 @@ const CASES: readonly Case[] = [
     run: ({ model, x }) => model.trainOnBatch(x, wg.fill([10, 1], Number.NaN)) },
   { name: 'predict on a disposed input', error: wg.ValueError, message: [/Model 'cat_model': predict input \(shape \[10,3\]\) was disposed/],
     run: ({ x }) => { const gone = wg.add(x, 0); gone.dispose(); return fx.model.predict(gone); } },
-  { name: 'fit with a non-tensor y', error: wg.ValueError, message: [/Model 'cat_model': fit y must be a Tensor, got an array/],
+  { name: 'fit with a non-tensor y', error: wg.ValueError, message: [/Model 'cat_model': fit y must be a Tensor or an array of Tensors, got number/],
     run: ({ model, x }) => model.fit(x, [1, 2] as unknown as wg.Tensor) },
   { name: 'evaluate with a disposed y', error: wg.ValueError, message: [/Model 'cat_model': evaluate y \(shape \[10,1\]\) was disposed/],
     run: ({ model, x, y }) => { const gone = wg.add(y, 0); gone.dispose(); return model.evaluate(x, gone); } },

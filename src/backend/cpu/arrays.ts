@@ -27,6 +27,17 @@ export function alloc(like: Arr, size: number, op = 'alloc'): Arr {
   return newArray(like instanceof Float64Array, size, op);
 }
 
+/**
+ * Throws unless `a` holds at least `size` elements: the CPU kernels that take a size check it at
+ * the backend boundary (one comparison per call), so they can never read past an array (which a
+ * typed array turns into NaN) or silently drop writes beyond it.
+ */
+export function checkSize(kernel: string, what: string, a: Arr, size: number): void {
+  if (!Number.isInteger(size) || size < 0 || size > a.length) {
+    throw new BackendError(`internal: cpu ${kernel}: ${what} holds ${a.length} elements but the call needs ${size}`);
+  }
+}
+
 /** Calls `visit(outIndex, offsets...)` for every element of `outShape`, in row-major order. */
 export function forEachIndex(outShape: Shape, strides: readonly (readonly number[])[], visit: (i: number, offs: number[]) => void): void {
   const rank = outShape.length;

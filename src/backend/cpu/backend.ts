@@ -8,7 +8,7 @@ import type {
   AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
   MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
 } from '../backend.js';
-import { newArray, type Arr } from './arrays.js';
+import { checkSize, newArray, type Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
 import { binary, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
@@ -45,6 +45,7 @@ export class CpuBackend implements Backend {
   }
 
   async read(handle: DataHandle, size: number): Promise<Float32Array> {
+    checkSize('read', 'the buffer', arr(handle), size);
     return Float32Array.from(arr(handle).subarray(0, size));
   }
 
@@ -60,10 +61,13 @@ export class CpuBackend implements Backend {
   }
 
   copy(x: DataHandle, size: number): DataHandle {
+    checkSize('copy', 'the source', arr(x), size);
     return arr(x).slice(0, size);
   }
 
   assign(dst: DataHandle, src: DataHandle, size: number, guard?: DataHandle): void {
+    checkSize('assign', 'the source', arr(src), size);
+    checkSize('assign', 'the destination', arr(dst), size);
     if (guard !== undefined && arr(guard)[0] !== 0) return;
     arr(dst).set(arr(src).subarray(0, size));
   }
@@ -86,6 +90,7 @@ export class CpuBackend implements Backend {
 
   checkFinite(x: DataHandle, size: number, flag: DataHandle): void {
     const a = arr(x);
+    checkSize('checkFinite', 'the tensor', a, size);
     for (let i = 0; i < size; i++) {
       if (!Number.isFinite(a[i])) {
         arr(flag)[0] = 1;
@@ -178,15 +183,17 @@ export class CpuBackend implements Backend {
   }
 
   optimizerStep(
-    update: OptimizerUpdate, weight: DataHandle, grad: DataHandle, slots: readonly DataHandle[], _size: number,
+    update: OptimizerUpdate, weight: DataHandle, grad: DataHandle, slots: readonly DataHandle[], size: number,
     guard?: DataHandle,
   ): void {
+    checkSize('optimizerStep', 'the weight', arr(weight), size);
     if (guard !== undefined && arr(guard)[0] !== 0) return;
     optimizerStep(update, arr(weight), arr(grad), slots.map(arr));
   }
 
   optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void {
     if (guard !== undefined && arr(guard)[0] !== 0) return;
+    for (const it of items) checkSize('optimizerStepAll', 'a weight', arr(it.weight), it.size);
     for (const it of items) optimizerStep(update, arr(it.weight), arr(it.grad), it.slots.map(arr));
   }
 

@@ -1,8 +1,12 @@
 /** Fused optimizer updates on the CPU (Keras 3 formulas, SEMANTICS.md section 6), in place. */
 import type { OptimizerUpdate } from '../backend.js';
-import type { Arr } from './arrays.js';
+import { checkSize, type Arr } from './arrays.js';
 
+/** One update of `w` in place; gradient and slots must be as long as the weight (checked: a mismatch is a bug of ours). */
 export function optimizerStep(u: OptimizerUpdate, w: Arr, g: Arr, slots: readonly Arr[]): void {
+  checkSize(`optimizer ${u.kind}`, 'the gradient', g, w.length);
+  checkSize(`optimizer ${u.kind}`, 'the weight', w, g.length);
+  for (const s of slots) checkSize(`optimizer ${u.kind}`, 'a slot', s, w.length);
   switch (u.kind) {
     case 'sgd': {
       if (u.momentum === 0) {
