@@ -2,9 +2,9 @@
 /**
  * `node bench/adam_rss.mjs [steps] [optimizer]`: process memory over many training steps on
  * WebGPU (Dawn in Node), for issue 13 item 8. Trains a small Dense -> BN -> Dense model with
- * `trainOnBatch`-sized fit epochs (one batch per step), prints RSS after a warm-up of 500 steps
- * and at the end, and the growth between them. Default: 5000 Adam steps (about a minute on
- * SwiftShader). Run it as `node --expose-gc bench/adam_rss.mjs` (without a system libvulkan1, add
+ * one-batch fit epochs (one step each), samples RSS every 250 steps after a warm-up of 500 steps
+ * and prints the growth between the floors (minima) of the first and the last five samples and the
+ * least-squares trend. Default: 5000 Adam steps (about a minute on SwiftShader). Run it as `node --expose-gc bench/adam_rss.mjs` (without a system libvulkan1, add
  * `LD_LIBRARY_PATH=/usr/lib/chromium`, as scripts/seed.mjs does).
  */
 import { createServer } from 'vite';
@@ -36,10 +36,22 @@ try {
   const run = async (n) => { for (let done = 0; done < n; done += 100) await model.fit(x, y, { batchSize: 16, epochs: Math.min(100, n - done) }); };
   const t0 = Date.now();
   await run(WARMUP);
-  const warm = rss();
-  await run(steps - WARMUP);
-  const end = rss();
-  console.log(`rss after ${WARMUP} warm-up steps: ${mb(warm)} MiB; after ${steps}: ${mb(end)} MiB; growth ${mb(end - warm)} MiB ` +
+  // RSS is noisy (spikes of 10-30 MiB from SwiftShader and the JIT): sample every 250 steps and
+  // compare the floor (minimum) of the first five samples after warm-up with that of the last five;
+  // a leak raises the floor, spikes do not.
+  const samples = [rss()];
+  for (let done = WARMUP; done < steps; done += 250) {
+    await run(Math.min(250, steps - done));
+    samples.push(rss());
+  }
+  const growth = Math.min(...samples.slice(-5)) - Math.min(...samples.slice(0, 5));
+  console.log(`rss every 250 steps after ${WARMUP} warm-up steps (MiB): ${samples.map(mb).join(' ')}`);
+  const xs = samples.map((_, i) => i * 250);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = samples.reduce((a, b) => a + b, 0) / samples.length;
+  const slope = xs.reduce((a, x, i) => a + (x - mx) * (samples[i] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  console.log(`growth over ${steps - WARMUP} steps: ${mb(growth)} MiB (floor of the last 5 samples - floor of the first 5), ` +
+    `trend ${mb(slope * (steps - WARMUP))} MiB (least squares) ` +
     `(${((Date.now() - t0) / 1000).toFixed(1)} s); memory() ${JSON.stringify(wg.memory())}`);
 } catch (e) {
   console.error(e);
