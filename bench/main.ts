@@ -19,6 +19,7 @@ import { WebGpuBackend } from '../src/backend/webgpu/backend.js';
 import { batchNormGrad, batchNormInfer, batchNormTrain } from '../src/backend/webgpu/batchnorm.js';
 import type { GpuContext, GpuHandle } from '../src/backend/webgpu/context.js';
 import { B2B, VARIANTS, copySet } from './copy.js';
+import { convRows } from './conv.js';
 import {
   tf, tfAdapter, tfBnTrain, tfDisposeCase, tfFitEpoch, tfMlpModel, tfSeedModel, tfSync, useTf, type TfModelCase,
 } from './tfjs_peers.js';
@@ -377,6 +378,16 @@ async function main(): Promise<void> {
   const ctx = backend.ctx;
   const adapter = backend.description;
   log(`adapter: ${adapter}, reps ${reps}, ${navigator.userAgent}`);
+  if (params.get('only') === 'conv') {
+    // Convolution GFLOP/s alone (bench/conv.ts): JSON only, no markdown.
+    const results = await convRows(ctx, adapter, (c, runs) => timeAll(c, runs), random);
+    for (const r of results) {
+      const vs = r.ratioToMatmul === null ? '' : `, ${(r.ratioToMatmul as number).toFixed(2)}x matmul (${(r.matmulGflops as number).toFixed(2)} GFLOP/s)`;
+      log(`${r.name}: ${r.ms.toFixed(2)} ms, ${(r.gflops as number).toFixed(2)} GFLOP/s${vs}, ${r.dispatches} dispatch(es)`);
+    }
+    (globalThis as { __wgnnBench?: unknown }).__wgnnBench = { results, date: new Date().toISOString(), reps };
+    return;
+  }
   // The copies must copy: check every variant once on an odd size.
   {
     const c = copySet(ctx, 1_000_003);

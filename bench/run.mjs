@@ -5,7 +5,8 @@
  * publish its results, and writes bench/results/latest.json and latest.md (see bench/README.md).
  * Env: WGNN_CHROMIUM (browser path, default /usr/bin/chromium), WGNN_BENCH_REPS (default 7),
  * WGNN_BENCH_PEERS=0 (skip TF.js), WGNN_BENCH_OUT (output folder, default bench/results),
- * WGNN_BENCH_ONLY=steps (section 3 alone: latest.json only, no markdown).
+ * WGNN_BENCH_ONLY=steps (section 3 alone: latest.json only, no markdown); WGNN_BENCH_ONLY=conv
+ * (bench/conv.ts: convolution GFLOP/s alone, latest.json only).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
@@ -31,7 +32,7 @@ await server.listen();
 const { port } = server.httpServer.address();
 const reps = Number(process.env.WGNN_BENCH_REPS ?? 7);
 const peers = process.env.WGNN_BENCH_PEERS === '0' ? '0' : '1';
-const only = process.env.WGNN_BENCH_ONLY === 'steps' ? '&only=steps' : '';
+const only = ['steps', 'conv'].includes(process.env.WGNN_BENCH_ONLY) ? `&only=${process.env.WGNN_BENCH_ONLY}` : '';
 const url = `http://127.0.0.1:${port}/bench/index.html?reps=${reps}&peers=${peers}${only}`;
 const loadBefore = loadavg();
 
@@ -55,7 +56,7 @@ try {
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(outcome.results, null, 2)}\n`);
   writeFileSync(join(outDir, 'latest.meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   if (only) {
-    console.log('steps only: latest.json and latest.meta.json written, no markdown');
+    console.log(`${process.env.WGNN_BENCH_ONLY} only: latest.json and latest.meta.json written, no markdown`);
   } else {
     const md = markdown(outcome.results, meta);
     writeFileSync(join(outDir, 'latest.md'), md);

@@ -115,6 +115,60 @@ export type OptimizerUpdate =
       readonly epsilon: number; /** 1-based step count. */ readonly step: number;
     };
 
+/**
+ * Geometry of a 2-D pooling (already validated by the op). x is [batch, inH, inW, channels]
+ * (channelsFirst false, NHWC) or [batch, channels, inH, inW] (NCHW); the output has outH x outW.
+ * Window (oy, ox) covers rows oy * strideH - padTop + [0, poolH) and the columns alike; cells
+ * outside the input are skipped (max ignores them, avg divides by the valid count only).
+ */
+export interface PoolParams {
+  readonly mode: 'max' | 'avg';
+  readonly batch: number;
+  readonly channels: number;
+  readonly channelsFirst: boolean;
+  readonly inH: number;
+  readonly inW: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly poolH: number;
+  readonly poolW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+}
+
+/**
+ * The geometry of a 2-D convolution, normalized by the op: every size, the padding before each
+ * spatial axis (TensorFlow 'same' rule already applied) and the layout. For a depthwise
+ * convolution outC = inC * multiplier and output channel c * multiplier + m reads input channel c.
+ */
+export interface Conv2dInfo {
+  readonly batch: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly inC: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly outC: number;
+  readonly kH: number;
+  readonly kW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+  readonly padTop: number;
+  readonly padLeft: number;
+  /** NCHW when true, NHWC otherwise (input, output and their gradients alike). */
+  readonly channelsFirst: boolean;
+  /** Depthwise channel multiplier; 1 for a full convolution (unused there). */
+  readonly multiplier: number;
+}
+
+/** The activations a convolution fuses into its output pass. */
+export type ConvActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh';
+export const CONV_ACTIVATIONS: readonly ConvActivation[] = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh'];
+
 export interface Backend {
   readonly name: 'cpu' | 'webgpu';
   /** Human-readable description of the device (adapter vendor/architecture on WebGPU). */
@@ -222,6 +276,53 @@ export interface Backend {
    * two weights per dispatch (adam only where the device allows 9 storage buffers per stage).
    */
   optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void;
+
+  /**
+   * Constant padding: the output has extent before + x.shape[d] + after on each axis d
+   * (`paddings[d] = [before, after]`, non-negative); cells outside x hold `value`.
+   */
+  pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): DataHandle;
+  /** 2-D max or average pooling forward (see PoolParams). */
+  pool(x: TensorInfo, params: PoolParams): DataHandle;
+  /**
+   * Gradient of `pool` with respect to x, from the output gradient dy. max: each window's dy
+   * goes to the first largest cell of the window in row-major window order (TF.js's
+   * maxPoolPositions: strict `>`, so a later equal cell does not win); avg: dy / valid count
+   * to every valid cell of the window.
+   */
+  poolGrad(dy: DataHandle, x: TensorInfo, params: PoolParams): DataHandle;
+  /**
+   * Softmax (or log-softmax when `log`) along `axis`, max-subtracted:
+   * y = exp(x - m) / s, or x - m - log(s), with m = max(x), s = sum(exp(x - m)) along the axis.
+   */
+  softmax(x: TensorInfo, axis: number, log: boolean): DataHandle;
+  /**
+   * Gradient of `softmax` from its output y and dy (same shape): softmax dx = y * (dy - sum(dy * y)),
+   * log-softmax dx = dy - exp(y) * sum(dy), sums along `axis`.
+   */
+  softmaxGrad(y: TensorInfo, dy: DataHandle, axis: number, log: boolean): DataHandle;
+  /**
+   * 2-D convolution, filter [kH, kW, inC, outC] (HWIO): y = act(conv(x, filter) + bias), the bias
+   * ([outC], or null) and the activation fused into the output pass (one dispatch on WebGPU).
+   */
+  conv2d(x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation): DataHandle;
+  /** Gradient of `conv2d` (without bias/activation) with respect to x, from dy (output layout). */
+  conv2dGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle;
+  /** Gradient of `conv2d` (without bias/activation) with respect to the filter: [kH, kW, inC, outC]. */
+  conv2dGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle;
+  /** Depthwise convolution, filter [kH, kW, inC, multiplier]; bias [outC] and activation fused. */
+  depthwiseConv2d(
+    x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation,
+  ): DataHandle;
+  /** Gradient of `depthwiseConv2d` with respect to x. */
+  depthwiseGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle;
+  /** Gradient of `depthwiseConv2d` with respect to the filter: [kH, kW, inC, multiplier]. */
+  depthwiseGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle;
+  /**
+   * dz = dy * act'(z) of a fused convolution's output y = act(z), written with y (one pass over
+   * the info's output elements; one dispatch on WebGPU).
+   */
+  convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle;
 
   /** Releases every device resource; the backend is unusable afterwards. */
   dispose(): void;

@@ -101,3 +101,11 @@ export function checkShape(op: string, shape: Shape): void {
     throw new ShapeError(`${op}: invalid shape ${JSON.stringify(shape)}; expected non-negative integers`);
   }
 }
+
+/**
+ * Element strides [batch, row, column, channel] of a contiguous image batch with h rows, w columns
+ * and c channels, stored NCHW (`channelsFirst`) or NHWC.
+ */
+export function imageStrides(channelsFirst: boolean, h: number, w: number, c: number): [number, number, number, number] {
+  return channelsFirst ? [c * h * w, w, 1, h * w] : [h * w * c, w * c, c, 1];
+}

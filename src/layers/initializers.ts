@@ -16,21 +16,24 @@ export interface InitializerConfig {
 }
 
 export interface Initializer extends InitializerConfig {
-  /** A new tensor of `shape`; `shape` = [fanIn, fanOut] for glorot. */
+  /** A new tensor of `shape`; `shape` = [fanIn, fanOut] or [kh, kw, in, out] for glorot. */
   apply(shape: readonly number[]): Tensor;
 }
 
 /**
  * Glorot (Xavier) uniform: U(-limit, limit), limit = sqrt(6 / (fanIn + fanOut)), with
- * fanIn = shape[0], fanOut = shape[1] for a 2-D kernel (Keras).
+ * fanIn = shape[0], fanOut = shape[1] for a 2-D kernel; for a conv kernel [kh, kw, in, out],
+ * fanIn = kh * kw * in and fanOut = kh * kw * out (Keras).
  */
 export function glorotUniform(options: { seed?: number } = {}): Initializer {
   return {
     name: 'glorotUniform',
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     apply(shape) {
-      const fanIn = shape.length >= 2 ? shape[shape.length - 2] : shape[0];
-      const fanOut = shape.length >= 2 ? shape[shape.length - 1] : shape[0];
+      // Keras: a conv kernel [..., in, out] multiplies both fans by its receptive field (kh * kw).
+      const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+      const fanIn = shape.length >= 2 ? shape[shape.length - 2] * receptive : shape[0];
+      const fanOut = shape.length >= 2 ? shape[shape.length - 1] * receptive : shape[0];
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       return randomUniform(shape, { minval: -limit, maxval: limit, seed: options.seed });
     },

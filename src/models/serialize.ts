@@ -10,6 +10,10 @@ import { BatchNormalization } from '../layers/batchnorm.js';
 import { Activation, Dense, Dropout } from '../layers/core.js';
 import { input, type GraphNode, type Layer, type SymbolicTensor } from '../layers/layer.js';
 import { Add, Average, Concatenate, Multiply, Subtract } from '../layers/merge.js';
+import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D } from '../layers/pooling.js';
+import { Flatten, Reshape, ZeroPadding2D } from '../layers/reshaping.js';
+import { ReLU, Softmax } from '../layers/activation_layers.js';
+import { Conv2D, DepthwiseConv2D, SeparableConv2D } from '../layers/conv.js';
 import type { Model } from './model.js';
 
 export interface WeightSpec {
@@ -64,7 +68,11 @@ export interface GraphTopology {
 export type ModelTopology = GraphTopology | ModelTopologyV1;
 
 type LayerCtor = new (config: never) => Layer;
-const REGISTRY: Record<string, LayerCtor> = { Dense, BatchNormalization, Activation, Dropout, Add, Subtract, Multiply, Average, Concatenate };
+const REGISTRY: Record<string, LayerCtor> = {
+  Dense, BatchNormalization, Activation, Dropout, Add, Subtract, Multiply, Average, Concatenate,
+  MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, Flatten, Reshape, ReLU, Softmax,
+  Conv2D, DepthwiseConv2D, SeparableConv2D,
+};
 
 /** The version-2 topology of `model` (nested models inline). */
 function topologyOf(model: Model): GraphTopology {

@@ -5,16 +5,21 @@
  */
 import type { Shape } from '../../core/shape.js';
 import type {
-  AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
+  AssignPair, Backend, Conv2dInfo, ConvActivation, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
   MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
+  PoolParams,
 } from '../backend.js';
 import { checkSize, newArray, type Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
+import { convActivationGrad, convForward, convGradFilter, convGradInput } from './conv.js';
 import { binary, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, oneHot, slice, transpose } from './movement.js';
 import { optimizerStep } from './optimizer.js';
 import { argMax, reduce } from './reduce.js';
+import { pad } from './pad.js';
+import { softmax, softmaxGrad } from './softmax.js';
+import { pool, poolGrad } from './pooling.js';
 
 export interface CpuOptions {
   /** Element type of the stored values; 'float64' is for references and finite differences. */
@@ -195,6 +200,56 @@ export class CpuBackend implements Backend {
     if (guard !== undefined && arr(guard)[0] !== 0) return;
     for (const it of items) checkSize('optimizerStepAll', 'a weight', arr(it.weight), it.size);
     for (const it of items) optimizerStep(update, arr(it.weight), arr(it.grad), it.slots.map(arr));
+  }
+
+  pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): DataHandle {
+    return pad(arr(x.handle), x.shape, paddings, value);
+  }
+
+  pool(x: TensorInfo, params: PoolParams): DataHandle {
+    return pool(arr(x.handle), params);
+  }
+
+  poolGrad(dy: DataHandle, x: TensorInfo, params: PoolParams): DataHandle {
+    return poolGrad(arr(dy), arr(x.handle), params);
+  }
+
+  softmax(x: TensorInfo, axis: number, log: boolean): DataHandle {
+    return softmax(arr(x.handle), x.shape, axis, log);
+  }
+
+  softmaxGrad(y: TensorInfo, dy: DataHandle, axis: number, log: boolean): DataHandle {
+    return softmaxGrad(arr(y.handle), arr(dy), y.shape, axis, log);
+  }
+
+  conv2d(x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation): DataHandle {
+    return convForward(arr(x), arr(filter), info, opt(bias), activation, false);
+  }
+
+  conv2dGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradInput(arr(dy), arr(filter), info, false);
+  }
+
+  conv2dGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradFilter(arr(x), arr(dy), info, false);
+  }
+
+  depthwiseConv2d(
+    x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation,
+  ): DataHandle {
+    return convForward(arr(x), arr(filter), info, opt(bias), activation, true);
+  }
+
+  depthwiseGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradInput(arr(dy), arr(filter), info, true);
+  }
+
+  depthwiseGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return convGradFilter(arr(x), arr(dy), info, true);
+  }
+
+  convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle {
+    return convActivationGrad(arr(dy), arr(y), info, activation);
   }
 
   dispose(): void {}

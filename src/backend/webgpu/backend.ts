@@ -4,8 +4,9 @@
  * for which method. Data handles are GpuHandles.
  */
 import type {
-  AssignPair, Backend, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
+  AssignPair, Backend, Conv2dInfo, ConvActivation, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
   OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
+  PoolParams,
 } from '../backend.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
 import { GpuContext, type GpuHandle } from './context.js';
@@ -200,6 +201,56 @@ export class WebGpuBackend implements Backend {
   optimizerStepAll(update: OptimizerUpdate, items: readonly OptimizerItem[], guard?: DataHandle): void {
     const gpuItems = items.map((it) => ({ weight: gpu(it.weight), grad: gpu(it.grad), slots: it.slots.map(gpu), size: it.size }));
     kernels.optimizerStepAll.run(this.ctx, this.#scratch, update, gpuItems, guard && gpu(guard));
+  }
+
+  pad(x: TensorInfo, paddings: readonly (readonly [number, number])[], value: number): DataHandle {
+    return kernels.pad.run(this.ctx, tensor(x), paddings, value);
+  }
+
+  pool(x: TensorInfo, params: PoolParams): DataHandle {
+    return kernels.pool.run(this.ctx, tensor(x), params);
+  }
+
+  poolGrad(dy: DataHandle, x: TensorInfo, params: PoolParams): DataHandle {
+    return kernels.poolGrad.run(this.ctx, gpu(dy), tensor(x), params);
+  }
+
+  softmax(x: TensorInfo, axis: number, log: boolean): DataHandle {
+    return kernels.softmax.run(this.ctx, tensor(x), axis, log);
+  }
+
+  softmaxGrad(y: TensorInfo, dy: DataHandle, axis: number, log: boolean): DataHandle {
+    return kernels.softmaxGrad.run(this.ctx, tensor(y), gpu(dy), axis, log);
+  }
+
+  conv2d(x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation): DataHandle {
+    return kernels.conv2d.run(this.ctx, gpu(x), gpu(filter), info, orNull(bias), activation);
+  }
+
+  conv2dGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.conv2dGradInput.run(this.ctx, gpu(dy), gpu(filter), info);
+  }
+
+  conv2dGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.conv2dGradFilter.run(this.ctx, gpu(x), gpu(dy), info);
+  }
+
+  depthwiseConv2d(
+    x: DataHandle, filter: DataHandle, info: Conv2dInfo, bias: DataHandle | null, activation: ConvActivation,
+  ): DataHandle {
+    return kernels.depthwiseConv2d.run(this.ctx, gpu(x), gpu(filter), info, orNull(bias), activation);
+  }
+
+  depthwiseGradInput(dy: DataHandle, filter: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.depthwiseGradInput.run(this.ctx, gpu(dy), gpu(filter), info);
+  }
+
+  depthwiseGradFilter(x: DataHandle, dy: DataHandle, info: Conv2dInfo): DataHandle {
+    return kernels.depthwiseGradFilter.run(this.ctx, gpu(x), gpu(dy), info);
+  }
+
+  convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle {
+    return kernels.convActivationGrad.run(this.ctx, gpu(dy), gpu(y), info, activation);
   }
 
   dispose(): void {

@@ -6,10 +6,14 @@ import type { Backend } from '../backend.js';
 import type { ShaderName } from './shaders.js';
 import type { GpuContext } from './context.js';
 import * as batchnorm from './batchnorm.js';
+import * as conv from './conv.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, gather, gatherPair, oneHot, slice, transpose } from './movement.js';
 import { argMax, reduce } from './reduce.js';
+import { pad } from './pad.js';
+import { pool, poolGrad } from './pooling.js';
+import { softmax, softmaxGrad } from './softmax.js';
 import { accumulateStep, assign, assignAll, checkFinite, checkFiniteAll, optimizerStep, optimizerStepAll } from './training.js';
 
 /** Backend methods that record device work (everything but bookkeeping and transfers). */
@@ -49,4 +53,16 @@ export const kernels = {
   batchNormTrain: { shaders: ['batchnorm_stats', 'batchnorm_apply'], run: batchnorm.batchNormTrain },
   batchNormInfer: { shaders: ['batchnorm_apply'], run: batchnorm.batchNormInfer },
   batchNormGrad: { shaders: ['batchnorm_backward'], run: batchnorm.batchNormGrad },
+  pad: { shaders: ['pad'], run: pad },
+  pool: { shaders: ['pool'], run: pool },
+  poolGrad: { shaders: ['pool'], run: poolGrad },
+  softmax: { shaders: ['softmax'], run: softmax },
+  softmaxGrad: { shaders: ['softmax'], run: softmaxGrad },
+  conv2d: { shaders: ['conv2d'], run: conv.conv2d },
+  conv2dGradInput: { shaders: ['conv2d'], run: conv.conv2dGradInput },
+  conv2dGradFilter: { shaders: ['conv2d'], run: conv.conv2dGradFilter },
+  depthwiseConv2d: { shaders: ['depthwise'], run: conv.depthwiseConv2d },
+  depthwiseGradInput: { shaders: ['depthwise'], run: conv.depthwiseGradInput },
+  depthwiseGradFilter: { shaders: ['depthwise'], run: conv.depthwiseGradFilter },
+  convActivationGrad: { shaders: ['conv2d'], run: conv.convActivationGrad },
 } as const satisfies Record<KernelName, Kernel>;
