@@ -148,14 +148,14 @@ export class Model extends Layer {
   }
 
   /** @internal Checks count and shapes of `x` against the inputs (before any work); returns them as an array. */
-  checkInputs(x: Tensor | readonly Tensor[], what = 'input'): Tensor[] {
+  checkInputs(x: Tensor | readonly Tensor[], what = 'input', checkWeights = true): Tensor[] {
     const xs = Array.isArray(x) ? [...x] : [x as Tensor];
     if (xs.length === 0 || !xs.every((t) => t instanceof Tensor)) throw new ValueError(`${this.label}: ${what} must be a Tensor or an array of Tensors`);
     if (this.#disposed) throw new ValueError(`${this.label}: ${what}: the model was disposed`);
     const gone = xs.find((t) => t.isDisposed);
     if (gone) throw new ValueError(`${this.label}: ${what} (shape ${fmtShape(gone.shape)}) was disposed`);
     this.ensureGraph(xs[0].shape.slice(1) as number[]);
-    for (const l of this.layers) l.checkWeightsAlive(what);
+    if (checkWeights) this.checkWeightsAlive(what);
     const want = this.inputs;
     if (xs.length !== want.length) {
       throw new ValueError(`${this.label}: ${what}: the model has ${want.length} inputs (${want.map((i) => `${i.name} ${fmtSym(i.shape)}`).join(', ')}) but got ${xs.length} tensors (shapes ${xs.map((t) => fmtShape(t.shape)).join(', ')})`);
@@ -273,6 +273,11 @@ export class Model extends Layer {
       return this.#outputs.map((_, o) => concat(parts.map((p) => p[o]), 0));
     });
     return ys.length === 1 ? ys[0] : ys;
+  }
+
+  /** @internal Throws, naming the layer and weight, when a weight was disposed or left on a lost device. */
+  override checkWeightsAlive(what: string): void {
+    for (const l of this.layers) l.checkWeightsAlive(what);
   }
 
   /** Current weight values (copies), in `weights` order. */

@@ -149,7 +149,8 @@ interface Data {
 
 /** Counts and shapes of x and y against the model and each other, before any work. */
 function checkData(model: Model, c: Compiled, x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[], what: string): Data {
-  const xs = model.checkInputs(x, `${what} x`);
+  // fit checks the weights itself, after its callbacks' onTrainBegin (backupAndRestore may restore them).
+  const xs = model.checkInputs(x, `${what} x`, what !== 'fit');
   const label = `${model.className} '${model.name}'`;
   const ys = Array.isArray(y) ? [...y] : [y as Tensor];
   const outs = model.outputs;
@@ -293,6 +294,7 @@ export async function fitModel(model: Model, x: Tensor | readonly Tensor[], y: T
   const c = compiledOf(model);
   const { batchSize, epochs, split } = checkFitOptions(label, o);
   const data = checkData(model, c, x, y, 'fit');
+  model.checkWeightsAlive('fit');
   const val = o.validationData ? checkData(model, c, o.validationData[0], o.validationData[1], 'validation') : null;
   await checkEagerStatistics(model);
   const n = data.xs[0].shape[0];
