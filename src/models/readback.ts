@@ -17,10 +17,14 @@ export interface ReadbackTap {
   receive(values: readonly Float32Array[]): void;
 }
 
-/** Reads `scalars` (small tensors) and refreshes the BN snapshots and taps; returns the scalars' values, flattened in order. */
-export async function readback(model: Model, scalars: readonly Tensor[]): Promise<number[]> {
+/**
+ * Reads `scalars` (small tensors) and refreshes the BN snapshots (and, with `withTaps`, the
+ * model's readback taps: fit passes it at each epoch's end only); returns the scalars' values,
+ * flattened in order.
+ */
+export async function readback(model: Model, scalars: readonly Tensor[], withTaps = false): Promise<number[]> {
   const bns = model.bnLayers.filter((l) => l.movingMean && l.movingVariance);
-  const taps = [...model.readbackTaps].map((tap) => ({ tap, tensors: tap.tensors() }));
+  const taps = withTaps ? [...model.readbackTaps].map((tap) => ({ tap, tensors: tap.tensors() })) : [];
   const joined = tidy(() => concat([
     ...scalars.map((s) => reshape(s, [-1])),
     ...bns.flatMap((l) => [l.movingMean as Tensor, l.movingVariance as Tensor]),

@@ -418,7 +418,7 @@ async function runEpoch(
       }
       for (const t of step) t.dispose();
     }
-    const [lossSum, correctSum, flagSum, ...rest] = await readback(model, [sums.sums, ...perOutput.tensors]);
+    const [lossSum, correctSum, flagSum, ...rest] = await readback(model, [sums.sums, ...perOutput.tensors], true);
     if (flagSum !== 0) {
       const first = batches.length - flagSum;
       throw failure(model, c, epoch, first, batches, itersBefore + first);
