@@ -67,7 +67,13 @@ describe('device loss raises BackendError("webgpu: device lost (...)")', () => {
     expect(err.message).toMatch(LOST);
     // Every later call on the dead backend says the same.
     expect(() => wg.add(y, 1)).toThrow(LOST);
+    expect(() => wg.zeros([2])).toThrow(LOST);
     await expect(wg.ready()).rejects.toThrow(LOST);
+    await expect(y.array()).rejects.toThrow(LOST);
+    await expect(model.save()).rejects.toThrow(/device lost \(destroyed\)/);
+    expect(() => model.predict(x)).toThrow(wg.BackendError);
+    await expect(model.fit(x, y)).rejects.toThrow(/Dense 'lost_predict_d': fit: weight 'lost_predict_d\/kernel' lives on a WebGPU device that is gone \(webgpu: device lost/);
+    await expect(model.trainOnBatch(x, y)).rejects.toThrow(wg.BackendError);
     await expect(model.evaluate(x, y)).rejects.toThrow(/Dense 'lost_predict_d': evaluate x: weight 'lost_predict_d\/kernel' lives on a WebGPU device that is gone \(webgpu: device lost \(destroyed\)/);
   });
 
