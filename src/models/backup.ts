@@ -1,5 +1,6 @@
 /**
- * Host backups of a model's training state (Keras `BackupAndRestore`, issue 13 item 7): the
+ * Host backups of a model's training state and `wg.callbacks.backupAndRestore` (Keras
+ * `BackupAndRestore`, issue 13 item 7): the
  * weights (moving statistics included), the optimizer slots and step count after the last
  * completed epoch, kept in host memory. The values arrive with the readback `fit` already does at
  * each epoch's end (a readback tap, see readback.ts): no extra transfer. Restoring works on the
@@ -11,6 +12,7 @@ import { tidy } from '../core/scope.js';
 import { tensor } from '../ops/creation.js';
 import type { Model } from './model.js';
 import type { ReadbackTap } from './readback.js';
+import { Callback } from './callbacks/callback.js';
 
 /** The training state after one completed epoch, on the host. */
 export interface BackupState {
@@ -82,4 +84,66 @@ function checkSize(label: string, w: Variable, values: Float32Array, what: strin
   if (values.length !== w.size) {
     throw new ValueError(`${label}: the backup's ${what} '${w.name}' has ${values.length} values but the weight has shape ${fmtShape(w.shape)}`);
   }
+}
+
+/** Options of `wg.callbacks.backupAndRestore`. */
+export interface BackupAndRestoreOptions {
+  /** Drop the backup when a fit ends normally (Keras `delete_checkpoint`, default true). */
+  readonly deleteCheckpoint?: boolean;
+}
+
+/**
+ * Keras's `BackupAndRestore`, in host memory: after every completed epoch it keeps the weights
+ * (moving statistics included), the optimizer slots and step count, from the readback fit already
+ * does at the epoch's end. When a fit is interrupted (an error, or the WebGPU device lost), the
+ * next `fit` with the same callback restores that state, onto the new device after `init()` when
+ * the old one is gone, and resumes at the next epoch; with the same `seed` it ends bitwise equal
+ * to an uninterrupted fit.
+ */
+export class BackupAndRestore extends Callback {
+  readonly #deleteCheckpoint: boolean;
+  #state: BackupState | null = null;
+  #mirror: HostMirror | null = null;
+
+  constructor(options: BackupAndRestoreOptions = {}) {
+    super();
+    if (options === null || typeof options !== 'object') throw new ValueError('callbacks.backupAndRestore: options must be an object');
+    for (const k of Object.keys(options)) {
+      if (k !== 'deleteCheckpoint') throw new ValueError(`callbacks.backupAndRestore: unknown option '${k}' (allowed: deleteCheckpoint)`);
+    }
+    const d = options.deleteCheckpoint ?? true;
+    if (typeof d !== 'boolean') throw new ValueError(`callbacks.backupAndRestore: deleteCheckpoint must be a boolean, got ${String(d)}`);
+    this.#deleteCheckpoint = d;
+  }
+
+  /** The state kept now (null before the first completed epoch, and after a fit that ended normally). */
+  get state(): BackupState | null {
+    return this.#state;
+  }
+
+  override onTrainBegin(): void {
+    const model = this.model;
+    if (this.#mirror) model.readbackTaps.delete(this.#mirror);
+    this.#mirror = new HostMirror(model);
+    model.readbackTaps.add(this.#mirror);
+    if (!this.#state) return;
+    restoreState(model, this.#state);
+    this.setInitialEpoch(Math.min(this.#state.epoch + 1, this.params.epochs));
+  }
+
+  override onEpochEnd(epoch: number): void {
+    const latest = this.#mirror?.latest;
+    if (latest) this.#state = { epoch, ...latest };
+  }
+
+  override onTrainEnd(): void {
+    if (this.#mirror) this.model.readbackTaps.delete(this.#mirror);
+    this.#mirror = null;
+    if (this.#deleteCheckpoint) this.#state = null;
+  }
+}
+
+/** `new BackupAndRestore(options)` (Keras `keras.callbacks.BackupAndRestore`, kept in host memory). */
+export function backupAndRestore(options: BackupAndRestoreOptions = {}): BackupAndRestore {
+  return new BackupAndRestore(options);
 }

@@ -13,6 +13,7 @@ import { BatchNormalization } from '../layers/batchnorm.js';
 import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } from './training.js';
 import { checkBatchSize, checkOptionsObject, compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
 import { summarize } from './summary.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
 import { saveModel, type ModelArtifacts } from './serialize.js';
 import type { ReadbackTap } from './readback.js';
 
@@ -36,6 +37,11 @@ export class Model extends Layer {
   #disposed = false;
   /** @internal Extra tensors every readback of this model brings to the host (see readback.ts). */
   readonly readbackTaps = new Set<ReadbackTap>();
+  /**
+   * Set to true (from a callback) to end `fit` after the current batch: that epoch finishes with
+   * the batches that ran (its logs, validation and onEpochEnd), then onTrainEnd. Reset by each fit.
+   */
+  stopTraining = false;
 
   constructor(options: ModelOptions | null, defaultName = 'model') {
     super({ name: options?.name }, defaultName);
@@ -300,6 +306,12 @@ export class Model extends Layer {
   /** Layers, output shapes, parameter counts, and each BN layer's mode and moving statistics. */
   summary(): string {
     return summarize(this);
+  }
+
+  /** The compiled optimizer (TF.js / Keras `model.optimizer`): e.g. `model.optimizer.learningRate = 1e-4`. */
+  get optimizer(): Optimizer {
+    if (!this.compiled) throw new ValueError(`${this.className} '${this.name}': model.optimizer is set by compile(); call compile() first`);
+    return this.compiled.optimizer;
   }
 
   /** Sets the optimizer (default 'rmsprop'), the loss and the metrics (['accuracy']). */
