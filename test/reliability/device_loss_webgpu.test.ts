@@ -43,7 +43,8 @@ describe('device loss raises BackendError("webgpu: device lost (...)")', () => {
     destroyDevice();
     const err = await rejection(fit);
     expect(err).toBeInstanceOf(wg.BackendError);
-    expect(err.message).toMatch(LOST);
+    // Depending on when the loss is noticed: at fit's weight check (naming the weight) or at the readback.
+    expect(err.message).toMatch(/(^|fit: weight 'lost_fit_d\/kernel' lives on a WebGPU device that is gone \()webgpu: device lost \(destroyed\)/);
   });
 
   it('destroyed after a few epochs (from a timer, no callbacks): the fit rejects with the device-lost BackendError', async () => {
