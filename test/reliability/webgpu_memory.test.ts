@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
 import { engine } from '../../src/core/engine.js';
 import { WebGpuBackend } from '../../src/backend/webgpu/backend.js';
+import { BufferPool } from '../../src/backend/webgpu/pool.js';
 
 function ctx() {
   const b = engine.backend;
@@ -35,4 +36,23 @@ describe('uniform buffers stay flat over training steps', () => {
       wg.dispose([x, y]);
     });
   }
+});
+
+describe('the buffer pool keeps at most its byte budget of free buffers', () => {
+  it('releasing 8 KiB of buffers into a 3 KiB budget destroys the oldest free ones at the next commit', () => {
+    const c = ctx();
+    const pool = new BufferPool(c.device, c.limits, undefined, 3 * 1024);
+    const bufs = Array.from({ length: 8 }, (_, i) => pool.acquire(256, `budget_${i}`)); // 1 KiB each
+    expect(pool.total).toBe(8);
+    for (const b of bufs) pool.release(b);
+    expect(pool.freeBytes).toBe(8 * 1024);
+    pool.commit();
+    expect(pool.freeBytes).toBe(3 * 1024);
+    expect(pool.total).toBe(3);
+    // The kept ones are the most recently released, and are reused first.
+    const again = pool.acquire(256, 'again');
+    expect(again).toBe(bufs[5]);
+    expect(pool.freeBytes).toBe(2 * 1024);
+    pool.destroy();
+  });
 });
