@@ -103,6 +103,11 @@ export class GpuContext {
   #error: BackendError | null = null;
   /** Error scopes not yet settled; `read` and `sync` wait for them (see `#scoped`). */
   #scopes = new Set<Promise<void>>();
+  /** Scopes opened so far, and the number of the one that set `#error` (the earliest error wins). */
+  #scopeCount = 0;
+  #errorScope = Infinity;
+  /** Scopes opened before the last error was raised: their errors are consequences of it, dropped. */
+  #reported = 0;
   /** Labels of the dispatches recorded since the last submit, for naming a failed submit. */
   #recorded = new Map<string, number>();
 
@@ -337,12 +342,15 @@ export class GpuContext {
     const out = make();
     const validation = this.device.popErrorScope();
     const oom = this.device.popErrorScope();
+    const seq = ++this.#scopeCount;
     const settled = Promise.all([validation, oom]).then(([v, o]) => {
       this.#scopes.delete(settled);
       const err = o ?? v;
-      if (err && !this.#error && !this.#lost) {
+      // Scopes may settle out of order (Chromium): keep the error of the earliest call, the cause.
+      if (err && !this.#lost && seq > this.#reported && (!this.#error || seq < this.#errorScope)) {
         const kind = o ? 'out of memory' : 'validation error';
         this.#error = new BackendError(`webgpu: ${kind} in ${what}: ${err.message}`);
+        this.#errorScope = seq;
       }
     }, () => { this.#scopes.delete(settled); }); // popErrorScope rejects only once the device is lost
     this.#scopes.add(settled);
@@ -452,6 +460,8 @@ export class GpuContext {
     const err = this.#error;
     if (err) {
       this.#error = null;
+      this.#errorScope = Infinity;
+      this.#reported = this.#scopeCount;
       throw err;
     }
   }
