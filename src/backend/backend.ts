@@ -335,6 +335,8 @@ export interface Backend {
 
   /** Releases every device resource; the backend is unusable afterwards. */
   dispose(): void;
+  /** The error a call raises because the device is gone (WebGPU device lost), or null while usable. */
+  lostError(): Error | null;
 
   /** A synchronous `read`, on backends that can (the CPU); absent on WebGPU, whose reads are async. */
   readSync?(handle: DataHandle, size: number): Float32Array;

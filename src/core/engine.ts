@@ -107,6 +107,15 @@ class Engine {
     return true;
   }
 
+  /** Moves one tensor's reference from record `from` to record `to` (a variable restored after a device loss). */
+  rebind(from: DataRecord, to: DataRecord): void {
+    to.refs++;
+    if (--from.refs === 0) {
+      this.numBytes -= from.size * 4;
+      from.backend.free(from.handle);
+    }
+  }
+
   /** Removes `t` from every open scope (it outlives the current tidy). */
   keep(t: Tensor): void {
     for (const s of this.#scopes) s.delete(t);

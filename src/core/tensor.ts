@@ -49,6 +49,11 @@ export class Tensor {
     return this.#disposed;
   }
 
+  /** @internal True when the data lives on a WebGPU device that is gone (lost or destroyed). */
+  get isLost(): boolean {
+    return !this.#disposed && this.rec.backend.lostError() !== null;
+  }
+
   /** @internal The backend handle and shape, for kernels. */
   get info(): Info {
     this.assertAlive('use');
@@ -170,5 +175,16 @@ export class Variable extends Tensor {
       );
     }
     this.rec.backend.assign(this.rec.handle, value.handle, this.size);
+  }
+
+  /**
+   * @internal After a device loss: the variable takes a copy of `value` (same shape, on the
+   * active backend) as its new data, and lets go of its dead record.
+   */
+  restoreFrom(value: Tensor): void {
+    this.assertAlive('restore');
+    const rec = engine.newRecord(value.record.backend.copy(value.handle, value.size), value.size, value.record.backend);
+    engine.rebind(this.rec, rec);
+    this.rec = rec;
   }
 }

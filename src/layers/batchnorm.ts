@@ -6,9 +6,10 @@
 import { NonFiniteError, fmtShape } from '../core/errors.js';
 import type { Tensor, Variable } from '../core/tensor.js';
 import { fill, variable } from '../ops/creation.js';
+import { tidy } from '../core/scope.js';
 import { batchNormInfer, batchNormTrain, type MovingStats } from '../ops/batchnorm.js';
 import { getInitializer, initializerConfig, type Initializer, type InitializerConfig, type InitializerName } from './initializers.js';
-import { BASE_OPTIONS, Layer, checkOptions, type LayerOptions, type SymbolicShape } from './layer.js';
+import { BASE_OPTIONS, Layer, checkOptions, type DisposeResult, type LayerOptions, type SymbolicShape } from './layer.js';
 import { currentStep, type StepContext } from './step_context.js';
 
 /** An initializer by name, or with its configuration. */
@@ -134,6 +135,10 @@ export class BatchNormalization extends Layer {
     const built = this.builtShape;
     const a = this.#channelAxis(shape.length);
     if (a < 0 || a >= shape.length) throw this.shapeError(`axis ${this.axis} is out of range for input shape ${shown} (rank ${shape.length})`);
+    if (a === 0) {
+      throw this.valueError(`axis ${this.axis} is the batch axis of input shape ${shown}; BatchNormalization normalizes ` +
+        'each feature over the batch, so the axis must be a feature axis (e.g. -1, the default)');
+    }
     if (built && built.length !== shape.length) {
       throw this.shapeError(`input has rank ${shape.length} (input shape ${shown}) but the layer was built for rank ${built.length}`);
     }
@@ -201,7 +206,8 @@ export class BatchNormalization extends Layer {
 
   /** Eager training call: in-place update; non-finite statistics set this layer's flag instead. */
   #eagerTargets(): MovingStats {
-    this.#eagerFlag ??= variable(fill([1], 0), { name: `${this.name}/nonfinite_flag`, trainable: false });
+    if (this.#eagerFlag?.isLost) this.#eagerFlag = null; // left on a lost device: start a fresh flag
+    this.#eagerFlag ??= tidy(() => variable(fill([1], 0), { name: `${this.name}/nonfinite_flag`, trainable: false }));
     this.#eagerUpdates++;
     return {
       mean: this.#movingMean as Variable, variance: this.#movingVariance as Variable, momentum: this.momentum,
@@ -250,6 +256,12 @@ export class BatchNormalization extends Layer {
   override setWeights(values: readonly Tensor[]): void {
     super.setWeights(values);
     this.#snapshot = null;
+  }
+
+  override dispose(): DisposeResult {
+    this.#eagerFlag?.dispose();
+    this.#eagerFlag = null;
+    return super.dispose();
   }
 
   /** The last known moving statistics on the host (null before any readback when unknown). */

@@ -2,7 +2,7 @@
  * The Layer base (config validation, lazy `build`, named weights, `apply` symbolic or eager) and
  * the symbolic tensors that `input()` starts and functional models are made of.
  */
-import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
+import { BackendError, ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { Tensor, type Variable } from '../core/tensor.js';
 import { variable } from '../ops/creation.js';
 import { tidy } from '../core/scope.js';
@@ -109,6 +109,12 @@ export function checkOptions(layerName: string, className: string, options: obje
       throw new ValueError(`${className} '${layerName}': unknown option '${k}' (allowed: ${allowed.join(', ')})`);
     }
   }
+}
+
+/** What `dispose()` of a layer or model reports (TF.js `DisposeResult`). */
+export interface DisposeResult {
+  readonly refCountAfterDispose: number;
+  readonly numDisposedVariables: number;
 }
 
 /** Options every layer accepts. */
@@ -268,6 +274,7 @@ export abstract class Layer {
 
   /** Eager call with a resolved training flag (models use it). */
   applyEager(x: Tensor, training: boolean): Tensor {
+    this.checkWeightsAlive('call');
     this.ensureBuilt(x.shape);
     this.checkInput(x.shape);
     return this.call(x, training);
@@ -278,19 +285,34 @@ export abstract class Layer {
     return this.weights.map((w) => copyOf(w));
   }
 
-  /** Replaces every weight (Keras order); shapes must match exactly. */
+  /**
+   * Replaces every weight (Keras order), all or nothing: the count, each value's kind, liveness,
+   * backend and shape are checked before the first write. Values are not checked for NaN/Inf
+   * (as Keras; that would need a readback).
+   */
   setWeights(values: readonly Tensor[]): void {
-    const ws = this.weights;
-    if (values.length !== ws.length) {
-      throw new ValueError(`${this.label}: setWeights got ${values.length} arrays but the layer has ${ws.length} weights (${ws.map((w) => w.name).join(', ')})`);
-    }
-    values.forEach((v, i) => {
-      const w = ws[i];
-      if (v.shape.length !== w.shape.length || v.shape.some((d, j) => d !== w.shape[j])) {
-        throw new ShapeError(`${this.label}: weight '${w.name}' has shape ${fmtShape(w.shape)} but setWeights got ${fmtShape(v.shape)}`);
+    checkWeightValues(this.label, this.weights, values);
+    // A weight left on a lost device takes the value onto the active backend (recovery).
+    values.forEach((v, i) => (this.weights[i].isLost ? this.weights[i].restoreFrom(v) : this.weights[i].assign(v)));
+  }
+
+  /** Disposes the layer's weights (TF.js `layer.dispose()`); calling it afterwards is a clear error. */
+  dispose(): DisposeResult {
+    const ws = this.weights.filter((w) => !w.isDisposed);
+    for (const w of ws) w.dispose();
+    return { refCountAfterDispose: 0, numDisposedVariables: ws.length };
+  }
+
+  /** @internal Throws, naming this layer and the weight, when a weight was disposed (before any work). */
+  checkWeightsAlive(what: string): void {
+    for (const w of this.weights) {
+      if (w.isDisposed) throw new ValueError(`${this.label}: ${what}: weight '${w.name}' (shape ${fmtShape(w.shape)}) was disposed`);
+      const lost = w.record.backend.lostError();
+      if (lost) {
+        throw new BackendError(`${this.label}: ${what}: weight '${w.name}' lives on a WebGPU device that is gone (${lost.message}); ` +
+          'after init(), restore the weights with setWeights (or fit with wg.callbacks.backupAndRestore)');
       }
-    });
-    values.forEach((v, i) => ws[i].assign(v));
+    }
   }
 
   /** Penalties this layer adds to the training loss (weight regularizers); none by default. */
@@ -310,4 +332,30 @@ export abstract class Layer {
   protected shapeError(msg: string): ShapeError {
     return new ShapeError(`${this.label}: ${msg}`);
   }
+}
+
+/**
+ * Validates `values` for `setWeights` on `weights` before any write: the count, then for each
+ * value that it is a live Tensor on the weight's backend with exactly the weight's shape.
+ */
+export function checkWeightValues(label: string, weights: readonly Variable[], values: readonly Tensor[]): void {
+  if (!Array.isArray(values)) throw new ValueError(`${label}: setWeights expects an array of tensors, got ${typeof values}`);
+  if (values.length !== weights.length) {
+    throw new ValueError(`${label}: setWeights got ${values.length} arrays but it has ${weights.length} weights (${weights.map((w) => w.name).join(', ')})`);
+  }
+  values.forEach((v, i) => {
+    const w = weights[i];
+    const at = `setWeights value ${i} for weight '${w.name}'`;
+    if (!(v instanceof Tensor)) throw new ValueError(`${label}: ${at} must be a Tensor, got ${v === null ? 'null' : typeof v}`);
+    if (w.isDisposed) throw new ValueError(`${label}: ${at}: the weight was disposed`);
+    if (v.isDisposed) throw new ValueError(`${label}: ${at} (shape ${fmtShape(v.shape)}) was disposed`);
+    const lost = v.record.backend.lostError();
+    if (lost) throw new BackendError(`${label}: ${at} lives on a WebGPU device that is gone (${lost.message})`);
+    if (v.record.backend !== w.record.backend && !w.isLost) {
+      throw new ValueError(`${label}: ${at} lives on backend '${v.record.backend.name}' but the weight on '${w.record.backend.name}'`);
+    }
+    if (v.shape.length !== w.shape.length || v.shape.some((d, j) => d !== w.shape[j])) {
+      throw new ShapeError(`${label}: weight '${w.name}' has shape ${fmtShape(w.shape)} but setWeights got ${fmtShape(v.shape)}`);
+    }
+  });
 }

@@ -8,14 +8,15 @@ import { engine } from '../core/engine.js';
 import { Tensor, type Variable } from '../core/tensor.js';
 import { concat, slice } from '../ops/movement.js';
 import { graphOf } from './graph.js';
-import { GraphNode, Layer, SymbolicTensor, copyOf, fixNodeTraining, trainingOption, type ApplyOptions, type SymbolicShape } from '../layers/layer.js';
+import { GraphNode, Layer, SymbolicTensor, checkWeightValues, copyOf, fixNodeTraining, trainingOption, type ApplyOptions, type DisposeResult, type SymbolicShape } from '../layers/layer.js';
 import { BatchNormalization } from '../layers/batchnorm.js';
 import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } from './training.js';
-import { compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
+import { checkBatchSize, checkOptionsObject, compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
 import { summarize } from './summary.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { saveModel } from '../io/save.js';
 import type { ModelArtifacts, SaveOptions } from '../io/artifacts.js';
+import type { ReadbackTap } from './readback.js';
 
 /** Options of `model()`: one input or several, one output or several (in model order). */
 export interface ModelOptions {
@@ -34,6 +35,9 @@ export class Model extends Layer {
   #trainableFlag = true;
   /** @internal Set by `compile`. */
   compiled: Compiled | null = null;
+  #disposed = false;
+  /** @internal Extra tensors every readback of this model brings to the host (see readback.ts). */
+  readonly readbackTaps = new Set<ReadbackTap>();
   /**
    * Set to true (from a callback) to end `fit` after the current batch: that epoch finishes with
    * the batches that ran (its logs, validation and onEpochEnd), then onTrainEnd. Reset by each fit.
@@ -157,10 +161,14 @@ export class Model extends Layer {
   }
 
   /** @internal Checks count and shapes of `x` against the inputs (before any work); returns them as an array. */
-  checkInputs(x: Tensor | readonly Tensor[], what = 'input'): Tensor[] {
+  checkInputs(x: Tensor | readonly Tensor[], what = 'input', checkWeights = true): Tensor[] {
     const xs = Array.isArray(x) ? [...x] : [x as Tensor];
     if (xs.length === 0 || !xs.every((t) => t instanceof Tensor)) throw new ValueError(`${this.label}: ${what} must be a Tensor or an array of Tensors`);
+    if (this.#disposed) throw new ValueError(`${this.label}: ${what}: the model was disposed`);
+    const gone = xs.find((t) => t.isDisposed);
+    if (gone) throw new ValueError(`${this.label}: ${what} (shape ${fmtShape(gone.shape)}) was disposed`);
     this.ensureGraph(xs[0].shape.slice(1) as number[]);
+    if (checkWeights) this.checkWeightsAlive(what);
     const want = this.inputs;
     if (xs.length !== want.length) {
       throw new ValueError(`${this.label}: ${what}: the model has ${want.length} inputs (${want.map((i) => `${i.name} ${fmtSym(i.shape)}`).join(', ')}) but got ${xs.length} tensors (shapes ${xs.map((t) => fmtShape(t.shape)).join(', ')})`);
@@ -261,9 +269,9 @@ export class Model extends Layer {
   predict(x: Tensor, options?: { batchSize?: number }): Tensor;
   predict(x: readonly Tensor[], options?: { batchSize?: number }): Tensor | Tensor[];
   predict(x: Tensor | readonly Tensor[], options: { batchSize?: number } = {}): Tensor | Tensor[] {
+    checkOptionsObject(this.label, 'predict', options, ['batchSize']);
+    const bs = checkBatchSize(this.label, 'predict', options?.batchSize);
     const xs = this.checkInputs(x, 'predict input');
-    const bs = options.batchSize ?? 32;
-    if (!Number.isInteger(bs) || bs <= 0) throw new ValueError(`${this.label}: batchSize must be a positive integer, got ${bs}`);
     if (!Array.isArray(x) && this.#outputs.length > 1) {
       throw new ValueError(`${this.label}: the model has ${this.#outputs.length} outputs: pass x as an array ([x]) to get one tensor per output`);
     }
@@ -280,6 +288,11 @@ export class Model extends Layer {
     return ys.length === 1 ? ys[0] : ys;
   }
 
+  /** @internal Throws, naming the layer and weight, when a weight was disposed or left on a lost device. */
+  override checkWeightsAlive(what: string): void {
+    for (const l of this.layers) l.checkWeightsAlive(what);
+  }
+
   /** Current weight values (copies), in `weights` order. */
   override getWeights(): Tensor[] {
     return this.weights.map((w) => copyOf(w));
@@ -288,16 +301,7 @@ export class Model extends Layer {
   /** Sets every weight from `values` (in `weights` order); all shapes are checked before any write. */
   override setWeights(values: readonly Tensor[]): void {
     if (!this.built) throw new ValueError(`${this.label}: setWeights: model not built yet: give the first layer an inputShape or call it on data`);
-    const ws = this.weights;
-    if (values.length !== ws.length) {
-      throw new ValueError(`${this.label}: setWeights got ${values.length} arrays but the model has ${ws.length} weights`);
-    }
-    ws.forEach((w, i) => {
-      const v = values[i];
-      if (v.rank !== w.rank || v.shape.some((d, j) => d !== w.shape[j])) {
-        throw new ShapeError(`${this.label}: weight '${w.name}' has shape ${fmtShape(w.shape)} but setWeights got ${fmtShape(v.shape)}`);
-      }
-    });
+    checkWeightValues(this.label, this.weights, values);
     let at = 0;
     for (const l of this.layers) {
       const k = l.weights.length;
@@ -345,6 +349,24 @@ export class Model extends Layer {
    */
   save(destination?: string, options?: SaveOptions): Promise<ModelArtifacts> {
     return saveModel(this, destination, options);
+  }
+
+  /**
+   * Frees the model's device memory: every layer's weights and the optimizer slots of those
+   * weights (TF.js `model.dispose()`). Works after a device loss too (the dead handles are let
+   * go). The model cannot be used afterwards; a second call is a ValueError.
+   */
+  override dispose(): DisposeResult {
+    if (this.#disposed) throw new ValueError(`${this.label}: dispose: the model was already disposed`);
+    this.#disposed = true;
+    const slots = this.compiled?.optimizer.releaseSlots(this.weights) ?? 0;
+    const weights = this.layers.reduce((n, l) => n + l.dispose().numDisposedVariables, 0);
+    return { refCountAfterDispose: 0, numDisposedVariables: weights + slots };
+  }
+
+  /** True after `dispose()`. */
+  get isDisposed(): boolean {
+    return this.#disposed;
   }
 }
 

@@ -156,11 +156,16 @@ interface Data {
 
 /** Counts and shapes of x and y against the model and each other, before any work. */
 function checkData(model: Model, c: Compiled, x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[], what: string): Data {
-  const xs = model.checkInputs(x, `${what} x`);
+  // fit checks the weights itself, after its callbacks' onTrainBegin (backupAndRestore may restore them).
+  const xs = model.checkInputs(x, `${what} x`, what !== 'fit');
   const label = `${model.className} '${model.name}'`;
   const ys = Array.isArray(y) ? [...y] : [y as Tensor];
   const outs = model.outputs;
-  if (ys.length !== outs.length || !ys.every((t) => t instanceof Tensor)) {
+  const bad = ys.find((t) => !(t instanceof Tensor));
+  if (bad !== undefined) throw new ValueError(`${label}: ${what} y must be a Tensor or an array of Tensors, got ${Array.isArray(bad) ? 'an array' : typeof bad}`);
+  const gone = ys.find((t) => t.isDisposed);
+  if (gone) throw new ValueError(`${label}: ${what} y (shape ${fmtShape(gone.shape)}) was disposed`);
+  if (ys.length !== outs.length) {
     throw new ValueError(`${label}: ${what} y: the model has ${outs.length} outputs (${c.outputs.map((o) => o.name).join(', ')}) but y has ${ys.length} tensors`);
   }
   const x0 = xs[0];
@@ -246,12 +251,31 @@ function shuffled(n: number, shuffle: boolean, next: () => number): Int32Array {
   return idx;
 }
 
+/** @internal Throws unless `o` is undefined or a plain options object (a null would fail obscurely later). */
+export function checkOptionsObject(label: string, what: string, o: unknown, allowed: readonly string[]): void {
+  if (o === undefined) return;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+    throw new ValueError(`${label}: ${what}: options must be an object or omitted, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
+  }
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new ValueError(`${label}: ${what}: unknown option '${k}' (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+/** @internal A batchSize option: undefined gives 32; anything but a positive integer is a ValueError naming `what`. */
+export function checkBatchSize(label: string, what: string, batchSize: unknown): number {
+  const bs = batchSize ?? 32;
+  if (typeof bs !== 'number' || !Number.isInteger(bs) || bs <= 0) {
+    throw new ValueError(`${label}: ${what}: batchSize must be a positive integer, got ${String(bs)}`);
+  }
+  return bs;
+}
+
 function checkFitOptions(label: string, o: FitOptions): { batchSize: number; epochs: number; split: number; initialEpoch: number } {
-  for (const k of Object.keys(o)) if (!FIT_KEYS.includes(k)) throw new ValueError(`${label}: fit: unknown option '${k}'`);
-  const batchSize = o.batchSize ?? 32;
+  checkOptionsObject(label, 'fit', o, FIT_KEYS);
+  const batchSize = checkBatchSize(label, 'fit', o.batchSize);
   const epochs = o.epochs ?? 1;
   const split = o.validationSplit ?? 0;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`${label}: fit: batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`${label}: fit: epochs must be an integer >= 0, got ${epochs}`);
   if (!(split >= 0 && split < 1)) throw new ValueError(`${label}: fit: validationSplit must be in [0, 1), got ${split}`);
   const initialEpoch = o.initialEpoch ?? 0;
@@ -294,6 +318,10 @@ export async function fitModel(model: Model, x: Tensor | readonly Tensor[], y: T
   await checkEagerStatistics(model);
   const n = data.xs[0].shape[0];
   const nTrain = split > 0 ? Math.floor(n * (1 - split)) : n;
+  if (split > 0 && (nTrain === 0 || nTrain === n)) {
+    throw new ValueError(`${label}: fit: validationSplit ${split} of ${n} rows leaves ${nTrain} for training and ` +
+      `${n - nTrain} for validation; each needs at least one row`);
+  }
   let [train, valid] = [data, val];
   const made = new Map<Tensor, [Tensor, Tensor]>();
   if (split > 0) {
@@ -315,6 +343,11 @@ export async function fitModel(model: Model, x: Tensor | readonly Tensor[], y: T
   try {
     await callbacks.onTrainBegin({});
     control.phase = 'running';
+    // After onTrainBegin: wg.callbacks.backupAndRestore may have restored weights left on a lost device.
+    model.checkWeightsAlive('fit');
+    // Skipped epochs still draw their shuffles: epoch e's order depends only on the seed and e,
+    // so a resumed fit (initialEpoch, backupAndRestore) continues the uninterrupted one exactly.
+    for (let e = 0; e < control.initialEpoch; e++) shuffled(nTrain, o.shuffle ?? true, next);
     let last: EpochLogs | null = null;
     for (let e = control.initialEpoch; e < epochs && !model.stopTraining; e++) {
       await callbacks.onEpochBegin(e, {});
@@ -434,7 +467,7 @@ async function runEpoch(
       }
       for (const t of step) t.dispose();
     }
-    const [lossSum, correctSum, flagSum, ...rest] = await readback(model, [sums.sums, ...perOutput.tensors]);
+    const [lossSum, correctSum, flagSum, ...rest] = await readback(model, [sums.sums, ...perOutput.tensors], true);
     if (flagSum !== 0) {
       const first = ran - flagSum;
       throw await stepFailure(model, c, data.ys[0], epoch, first, batches, itersBefore + first);
@@ -551,9 +584,11 @@ export async function evaluateModel(
   model: Model, x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[], o: EvaluateOptions,
 ): Promise<Record<string, number>> {
   const c = compiledOf(model);
+  const label = `${model.className} '${model.name}'`;
+  checkOptionsObject(label, 'evaluate', o, ['batchSize']);
+  const bs = checkBatchSize(label, 'evaluate', o?.batchSize);
   const d = checkData(model, c, x, y, 'evaluate');
   await checkEagerStatistics(model);
-  const bs = o.batchSize ?? 32;
   const n = d.xs[0].shape[0];
   const keys = evalKeys(c);
   const sums = tidy(() => {

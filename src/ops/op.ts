@@ -1,7 +1,7 @@
 /** Helpers every op uses: wrapping handles, accepting numbers, recording gradients. */
 import type { DataHandle } from '../backend/backend.js';
 import { engine, type TapeNode } from '../core/engine.js';
-import { ValueError } from '../core/errors.js';
+import { BackendError, ValueError } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 
@@ -19,6 +19,11 @@ export function asTensor(x: TensorLike, op: string, arg = 'x'): Tensor {
   if (!(x instanceof Tensor)) throw new ValueError(`${op}: argument '${arg}' must be a Tensor or a number, got ${typeof x}`);
   if (x.isDisposed) throw new ValueError(`${op}: argument '${arg}' (shape [${x.shape.join(',')}]) was disposed`);
   if (x.record.backend !== engine.backend) {
+    const lost = x.record.backend.lostError();
+    if (lost) {
+      throw new BackendError(`${op}: argument '${arg}' (shape [${x.shape.join(',')}]) lives on a WebGPU device that is gone ` +
+        `(${lost.message}); its values went with it: recreate the tensor on the active backend`);
+    }
     throw new ValueError(
       `${op}: argument '${arg}' lives on backend '${x.record.backend.name}' but the active backend is ` +
         `'${engine.backend.name}'; tensors do not move between backends (read it with data() and recreate it)`,

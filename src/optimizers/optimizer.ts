@@ -10,7 +10,7 @@
  */
 import type { OptimizerUpdate } from '../backend/backend.js';
 import { engine } from '../core/engine.js';
-import { ValueError } from '../core/errors.js';
+import { BackendError, ValueError } from '../core/errors.js';
 import type { Tensor, Variable } from '../core/tensor.js';
 import { tidy } from '../core/scope.js';
 import { fill, variable } from '../ops/creation.js';
@@ -86,6 +86,11 @@ export class Optimizer {
 
   #slotsFor(w: Variable): Variable[] {
     let s = this.#slots.get(w);
+    const lost = s?.find((v) => v.isLost);
+    if (lost) {
+      throw new BackendError(`optimizers.${this.config.kind}: slot '${lost.name}' lives on a WebGPU device that is gone; ` +
+        'restore the optimizer state with wg.callbacks.backupAndRestore, or compile a new optimizer');
+    }
     if (!s) {
       const c = this.#config;
       const names = c.kind === 'sgd' && c.momentum === 0 ? [] : SLOT_NAMES[c.kind];
@@ -116,6 +121,41 @@ export class Optimizer {
   /** Every slot variable, in creation order (for tests and inspection). */
   get slots(): Variable[] {
     return [...this.#slots.values()].flat();
+  }
+
+  /** @internal The slots of `w` (created on first use), in SLOT_NAMES order. */
+  slotsOf(w: Variable): Variable[] {
+    return this.#slotsFor(w);
+  }
+
+  /** @internal The slots `w` has now: none before its first step. */
+  existingSlots(w: Variable): readonly Variable[] {
+    return this.#slots.get(w) ?? [];
+  }
+
+  /**
+   * @internal Sets the slots of `w` from `values` (a backup): slots left on a lost device take
+   * the values onto the active backend. Throws before any write when the count does not match.
+   */
+  restoreSlots(w: Variable, values: readonly Tensor[]): void {
+    const slots = this.#slots.get(w) ?? this.#slotsFor(w);
+    if (slots.length !== values.length) {
+      throw new ValueError(`optimizers.${this.config.kind}: weight '${w.name}' has ${slots.length} slot(s), the backup ${values.length}`);
+    }
+    slots.forEach((s, i) => (s.isLost ? s.restoreFrom(values[i]) : s.assign(values[i])));
+  }
+
+  /** Disposes the slots of the given weights (a model being disposed); other weights keep theirs. */
+  releaseSlots(weights: readonly Variable[]): number {
+    let n = 0;
+    for (const w of weights) {
+      for (const s of this.#slots.get(w) ?? []) {
+        s.dispose();
+        n++;
+      }
+      this.#slots.delete(w);
+    }
+    return n;
   }
 
   /** Releases the slots. */

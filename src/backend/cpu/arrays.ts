@@ -5,6 +5,29 @@ import type { Shape } from '../../core/shape.js';
 export type Arr = Float32Array | Float64Array;
 
 /**
+ * A new zeroed float32 (or float64) array for `op`. An engine refusal (past the typed-array
+ * length limit, or out of memory) becomes a BackendError naming the op and the size, as WebGPU's
+ * buffer limit does.
+ */
+export function newArray(float64: boolean, size: number, op: string): Arr {
+  try {
+    return float64 ? new Float64Array(size) : new Float32Array(size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const bits = float64 ? 64 : 32;
+    throw new BackendError(
+      `cpu: '${op}' needs ${size} float${bits} elements (${size * (bits / 8)} bytes), more than this JavaScript ` +
+        `engine can allocate in one typed array (${e.message})`,
+    );
+  }
+}
+
+/** A new zeroed array of the same element type as `like`, for `op`. */
+export function alloc(like: Arr, size: number, op = 'alloc'): Arr {
+  return newArray(like instanceof Float64Array, size, op);
+}
+
+/**
  * Throws unless `a` holds at least `size` elements: the CPU kernels that take a size check it at
  * the backend boundary (one comparison per call), so they can never read past an array (which a
  * typed array turns into NaN) or silently drop writes beyond it.
@@ -13,11 +36,6 @@ export function checkSize(kernel: string, what: string, a: Arr, size: number): v
   if (!Number.isInteger(size) || size < 0 || size > a.length) {
     throw new BackendError(`internal: cpu ${kernel}: ${what} holds ${a.length} elements but the call needs ${size}`);
   }
-}
-
-/** A new zeroed array of the same element type as `like`. */
-export function alloc(like: Arr, size: number): Arr {
-  return like instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
 }
 
 /** Calls `visit(outIndex, offsets...)` for every element of `outShape`, in row-major order. */

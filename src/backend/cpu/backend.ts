@@ -10,7 +10,7 @@ import type {
   PoolParams,
   FusedActivation,
 } from '../backend.js';
-import { checkSize, type Arr } from './arrays.js';
+import { checkSize, newArray, type Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
 import { convActivationGrad, convForward, convGradFilter, convGradInput } from './conv.js';
 import { binary, unary, where } from './elementwise.js';
@@ -40,12 +40,12 @@ export class CpuBackend implements Backend {
     this.description = `cpu (${this.precision})`;
   }
 
-  #make(size: number): Arr {
-    return this.precision === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  #make(size: number, op: string): Arr {
+    return newArray(this.precision === 'float64', size, op);
   }
 
   upload(values: Float32Array | Float64Array): DataHandle {
-    const out = this.#make(values.length);
+    const out = this.#make(values.length, 'upload');
     out.set(values);
     return out;
   }
@@ -63,7 +63,7 @@ export class CpuBackend implements Backend {
   free(): void {}
 
   fill(size: number, value: number): DataHandle {
-    return this.#make(size).fill(value);
+    return this.#make(size, 'fill').fill(value);
   }
 
   copy(x: DataHandle, size: number): DataHandle {
@@ -262,6 +262,10 @@ export class CpuBackend implements Backend {
   }
 
   dispose(): void {}
+
+  lostError(): Error | null {
+    return null;
+  }
 
   readSync(handle: DataHandle, size: number): Float32Array {
     return Float32Array.from(arr(handle).subarray(0, size));

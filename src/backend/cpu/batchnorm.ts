@@ -12,6 +12,7 @@
 import type { BatchNormParams } from '../backend.js';
 import { ValueError, fmtShape } from '../../core/errors.js';
 import type { Shape } from '../../core/shape.js';
+import { newArray } from './arrays.js';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -64,7 +65,7 @@ export function channelView(shape: Shape, axis: number): ChannelView {
 }
 
 function like<T extends FloatArray>(x: T, n: number): T {
-  return (x instanceof Float64Array ? new Float64Array(n) : new Float32Array(n)) as T;
+  return newArray(x instanceof Float64Array, n, 'batchNormalization') as T;
 }
 
 /**

@@ -86,7 +86,7 @@ const filterSize = (info: Conv2dInfo, depthwise: boolean): number =>
 export function convForward(
   x: Arr, filter: Arr, info: Conv2dInfo, bias: Arr | null, act: ConvActivation, depthwise: boolean,
 ): Arr {
-  const y = alloc(x, outSize(info));
+  const y = alloc(x, outSize(info), 'conv2d');
   forEachTap(info, depthwise, (yi, xi, fi) => (y[yi] += x[xi] * filter[fi]));
   const [, , , ysC] = convStrides(info, info.outH, info.outW, info.outC);
   for (let i = 0; i < y.length; i++) {
@@ -98,14 +98,14 @@ export function convForward(
 
 /** dx = sum over taps of dy * filter. */
 export function convGradInput(dy: Arr, filter: Arr, info: Conv2dInfo, depthwise: boolean): Arr {
-  const dx = alloc(dy, info.batch * info.inH * info.inW * info.inC);
+  const dx = alloc(dy, info.batch * info.inH * info.inW * info.inC, 'conv2dGradInput');
   forEachTap(info, depthwise, (yi, xi, fi) => (dx[xi] += dy[yi] * filter[fi]));
   return dx;
 }
 
 /** dfilter = sum over taps of dy * x. */
 export function convGradFilter(x: Arr, dy: Arr, info: Conv2dInfo, depthwise: boolean): Arr {
-  const df = alloc(x, filterSize(info, depthwise));
+  const df = alloc(x, filterSize(info, depthwise), 'conv2dGradFilter');
   forEachTap(info, depthwise, (yi, xi, fi) => (df[fi] += dy[yi] * x[xi]));
   return df;
 }
@@ -131,7 +131,7 @@ function activationSlope(act: ConvActivation, y: number): number {
 
 /** dz = dy * act'(z), from the fused output y. */
 export function convActivationGrad(dy: Arr, y: Arr, info: Conv2dInfo, act: ConvActivation): Arr {
-  const dz = alloc(dy, outSize(info));
+  const dz = alloc(dy, outSize(info), 'conv2dActivationGrad');
   for (let i = 0; i < dz.length; i++) dz[i] = dy[i] * activationSlope(act, y[i]);
   return dz;
 }

@@ -43,7 +43,7 @@ export const binaryFns = {
 
 export function unary(op: UnaryOp, x: Arr): Arr {
   const f = unaryFns[op];
-  const out = alloc(x, x.length);
+  const out = alloc(x, x.length, op);
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
   return out;
 }
@@ -51,7 +51,7 @@ export function unary(op: UnaryOp, x: Arr): Arr {
 export function binary(op: BinaryOp, a: Arr, aShape: Shape, b: Arr, bShape: Shape, outShape: Shape): Arr {
   const f = binaryFns[op];
   const size = outShape.reduce((p, d) => p * d, 1);
-  const out = alloc(a, size);
+  const out = alloc(a, size, op);
   if (a.length === size && b.length === size) {
     for (let i = 0; i < size; i++) out[i] = f(a[i], b[i]);
     return out;
@@ -65,7 +65,7 @@ export function binary(op: BinaryOp, a: Arr, aShape: Shape, b: Arr, bShape: Shap
 
 export function where(c: Arr, cShape: Shape, a: Arr, aShape: Shape, b: Arr, bShape: Shape, outShape: Shape): Arr {
   const size = outShape.reduce((p, d) => p * d, 1);
-  const out = alloc(a, size);
+  const out = alloc(a, size, 'where');
   const strides = [broadcastStrides(cShape, outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
   forEachIndex(outShape, strides, (i, [oc, oa, ob]) => {
     out[i] = c[oc] !== 0 ? a[oa] : b[ob];

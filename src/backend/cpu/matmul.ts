@@ -13,7 +13,7 @@ export function matmul(a: Arr, aShape: Shape, b: Arr, bShape: Shape, ta: boolean
   const batch = sizeOf(batchShape);
   const aBatch = broadcastStrides(aShape.slice(0, -2), batchShape);
   const bBatch = broadcastStrides(bShape.slice(0, -2), batchShape);
-  const out = alloc(a, batch * m * n);
+  const out = alloc(a, batch * m * n, 'matmul');
   const idx = new Array<number>(batchShape.length).fill(0);
   for (let bi = 0; bi < batch; bi++) {
     let rem = bi;

@@ -47,7 +47,7 @@ function argMaxCell(x: Arr, cells: readonly number[]): number {
 }
 
 export function pool(x: Arr, p: PoolParams): Arr {
-  const out = alloc(x, p.batch * p.channels * p.outH * p.outW);
+  const out = alloc(x, p.batch * p.channels * p.outH * p.outW, 'pool');
   forEachOutput(p, (b, c, oy, ox, o) => {
     const cells = windowCells(p, b, c, oy, ox);
     if (p.mode === 'max') {
@@ -63,7 +63,7 @@ export function pool(x: Arr, p: PoolParams): Arr {
 }
 
 export function poolGrad(dy: Arr, x: Arr, p: PoolParams): Arr {
-  const dx = alloc(x, x.length);
+  const dx = alloc(x, x.length, 'poolGrad');
   forEachOutput(p, (b, c, oy, ox, o) => {
     const cells = windowCells(p, b, c, oy, ox);
     if (p.mode === 'max') {

@@ -21,7 +21,7 @@ function combine(op: ReduceOp, acc: number, v: number): number {
 /** Reduces `x` over `axes`; the output lists the kept axes in order. */
 export function reduce(op: ReduceOp, x: Arr, shape: Shape, axes: readonly number[]): Arr {
   const outShape = reducedShape(shape, axes, false);
-  const out = alloc(x, sizeOf(outShape)).fill(init[op]);
+  const out = alloc(x, sizeOf(outShape), op).fill(init[op]);
   // Output offset for each input index: kept axes use the output strides, reduced axes stride 0.
   const outStridesKept = stridesOf(outShape);
   const strides: number[] = [];
@@ -38,7 +38,7 @@ export function argMax(x: Arr, shape: Shape, axis: number): Arr {
   const outer = sizeOf(shape.slice(0, axis));
   const n = shape[axis];
   const inner = sizeOf(shape.slice(axis + 1));
-  const out = alloc(x, outer * inner);
+  const out = alloc(x, outer * inner, 'argMax');
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       let best = 0;

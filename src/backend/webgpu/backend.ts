@@ -264,4 +264,8 @@ export class WebGpuBackend implements Backend {
   dispose(): void {
     this.ctx.dispose();
   }
+
+  lostError(): Error | null {
+    return this.ctx.lostError;
+  }
 }

@@ -5,7 +5,7 @@
  * batchnorm.ts) only call `alloc`, `uniform`, `pipeline` and `dispatch`.
  */
 import { BackendError } from '../../core/errors.js';
-import { BufferPool, TENSOR_USAGE, bindingBytes } from './pool.js';
+import { BufferPool, TENSOR_USAGE, bindingBytes, push } from './pool.js';
 import { shaders, type ShaderName } from './shaders.js';
 
 /** A tensor's device memory: a (pooled, possibly larger) buffer holding `size` f32 elements. */
@@ -19,8 +19,11 @@ const UNIFORM_USAGE = 0x40 /* UNIFORM */ | 0x08; /* COPY_DST */
 const READBACK_USAGE = 0x01 /* MAP_READ */ | 0x08; /* COPY_DST */
 /** Dispatches recorded before an automatic submit: bounds latency and deferred buffer reuse. */
 const MAX_PENDING = 256;
-const MAX_UNIFORMS = 2048;
-const MAX_BIND_GROUPS = 8192;
+/** Bytes of cached constant uniforms kept (each entry costs its 16-byte-padded size plus ~256 B of bookkeeping). */
+const MAX_UNIFORM_BYTES = 256 * 1024;
+const UNIFORM_ENTRY_BYTES = 256;
+/** Cached bind groups, counted by bytes too (an entry is estimated at 64 B plus 32 B per binding). */
+const MAX_BIND_GROUP_BYTES = 512 * 1024;
 
 /** Workgroup counts [x, y] covering `threads` invocations; x stays within the 65535 limit. */
 export function grid(threads: number, workgroupSize = 256): [number, number] {
@@ -45,6 +48,16 @@ export async function compileShader(device: GPUDevice, name: string, code: strin
   return module;
 }
 
+/** `values` as bytes, zero-padded to a 16-byte multiple (at least 16), as uniform buffers need. */
+function paddedUniform(values: ArrayBuffer | ArrayBufferView): Uint8Array<ArrayBuffer> {
+  const bytes = values instanceof ArrayBuffer
+    ? new Uint8Array(values)
+    : new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const padded = new Uint8Array(Math.max(16, Math.ceil(bytes.byteLength / 16) * 16));
+  padded.set(bytes);
+  return padded;
+}
+
 function isHandle(b: GpuHandle | GPUBuffer): b is GpuHandle {
   return 'buffer' in b;
 }
@@ -64,6 +77,11 @@ export class GpuContext {
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   readonly #uniforms = new Map<string, GPUBuffer>();
+  #uniformBytes = 0;
+  /** Step uniforms (`stepUniform`): free ones by size, and those used since the last submit. */
+  readonly #stepFree = new Map<number, GPUBuffer[]>();
+  #stepUsed: GPUBuffer[] = [];
+  #bindGroupBytes = 0;
   readonly #persistent = new Set<GPUBuffer>();
   readonly #bindGroups = new Map<string, GPUBindGroup>();
   readonly #ids = new WeakMap<object, number>();
@@ -77,16 +95,31 @@ export class GpuContext {
   get isLost(): boolean {
     return this.#lost !== null;
   }
+
+  /** The error every call raises once the device is gone (`webgpu: device lost (reason): ...`), else null. */
+  get lostError(): BackendError | null {
+    return this.#lost;
+  }
   #error: BackendError | null = null;
+  /** Error scopes not yet settled; `read` and `sync` wait for them (see `#scoped`). */
+  #scopes = new Set<Promise<void>>();
+  /** Scopes opened so far, and the number of the one that set `#error` (the earliest error wins). */
+  #scopeCount = 0;
+  #errorScope = Infinity;
+  /** Scopes opened before the last error was raised: their errors are consequences of it, dropped. */
+  #reported = 0;
+  /** Labels of the dispatches recorded since the last submit, for naming a failed submit. */
+  #recorded = new Map<string, number>();
 
   private constructor(device: GPUDevice) {
     this.device = device;
     this.limits = device.limits;
-    this.#pool = new BufferPool(device, device.limits);
+    this.#pool = new BufferPool(device, device.limits, (what, make) => this.#scoped(what, make));
     device.lost.then((info) => {
       if (this.#lost) return;
       this.#lost = new BackendError(`webgpu: device lost (${info.reason}): ${info.message}`);
       if (info.reason !== 'destroyed') console.error(this.#lost.message);
+      this.#dropDeviceObjects();
     });
     device.addEventListener('uncapturederror', (ev) => {
       const message = (ev as GPUUncapturedErrorEvent).error.message;
@@ -103,6 +136,11 @@ export class GpuContext {
     const modules = await Promise.all(names.map((n) => compileShader(device, n, shaders[n])));
     names.forEach((n, i) => ctx.#modules.set(n, modules[i]));
     return ctx;
+  }
+
+  /** Uniform buffers held: cached constant ones and step uniforms (for memory tests). */
+  get uniformBufferCount(): number {
+    return this.#uniforms.size + this.#stepUsed.length + [...this.#stepFree.values()].reduce((n, l) => n + l.length, 0);
   }
 
   /** Live tensor buffers (pooled free ones excluded). */
@@ -162,30 +200,24 @@ export class GpuContext {
       module = this.device.createShaderModule({ label: shader, code: shaders[shader] });
       this.#modules.set(shader, module);
     }
-    this.device.pushErrorScope('validation');
-    p = this.device.createComputePipeline({
+    const m = module;
+    p = this.#scoped(`pipeline ${key} (shaders/${shader}.wgsl)`, () => this.device.createComputePipeline({
       label: key,
       layout: 'auto',
-      compute: constants ? { module, entryPoint, constants } : { module, entryPoint },
-    });
-    void this.device.popErrorScope().then((err) => {
-      if (err && !this.#error) {
-        this.#error = new BackendError(`webgpu: pipeline ${key} (shaders/${shader}.wgsl): ${err.message}`);
-        console.error(this.#error.message);
-      }
-    });
+      compute: constants ? { module: m, entryPoint, constants } : { module: m, entryPoint },
+    }));
     this.#pipelines.set(key, p);
     return p;
   }
 
-  /** An immutable uniform buffer holding `values`, cached by content (and label). */
+  /**
+   * An immutable uniform buffer holding `values`, cached by content (and label). For values that
+   * change from call to call (a step count, a schedule's rate) use `stepUniform`: this cache would
+   * make a buffer per value.
+   */
   uniform(values: ArrayBuffer | ArrayBufferView, label: string): GPUBuffer {
-    const bytes = values instanceof ArrayBuffer
-      ? new Uint8Array(values)
-      : new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    const size = Math.max(16, Math.ceil(bytes.byteLength / 16) * 16);
-    const padded = new Uint8Array(size);
-    padded.set(bytes);
+    const padded = paddedUniform(values);
+    const size = padded.byteLength;
     const key = `${label}:${new Uint32Array(padded.buffer).join(',')}`;
     const hit = this.#uniforms.get(key);
     if (hit) {
@@ -197,6 +229,24 @@ export class GpuContext {
     new Uint8Array(buffer.getMappedRange()).set(padded);
     buffer.unmap();
     this.#uniforms.set(key, buffer);
+    this.#uniformBytes += size + UNIFORM_ENTRY_BYTES;
+    return buffer;
+  }
+
+  /**
+   * A uniform buffer holding `values` for the dispatches recorded next, for values that change
+   * every step. Buffers come from a small free list and go back to it at the next submit (so a
+   * `writeBuffer` never overtakes an unsubmitted command that reads the old value): no buffer is
+   * made per distinct value, and the list is as long as the most step uniforms one submission uses.
+   */
+  stepUniform(values: ArrayBuffer | ArrayBufferView, label: string): GPUBuffer {
+    this.#throwIfLost();
+    const padded = paddedUniform(values);
+    let buffer = this.#stepFree.get(padded.byteLength)?.shift();
+    if (buffer) buffer.label = label;
+    else buffer = this.device.createBuffer({ label, size: padded.byteLength, usage: UNIFORM_USAGE });
+    this.device.queue.writeBuffer(buffer, 0, padded.buffer, 0, padded.byteLength);
+    this.#stepUsed.push(buffer);
     return buffer;
   }
 
@@ -223,6 +273,7 @@ export class GpuContext {
     this.#pass.setPipeline(pipeline);
     this.#pass.setBindGroup(0, group);
     this.#pass.dispatchWorkgroups(x, y, z);
+    this.#recorded.set(label, (this.#recorded.get(label) ?? 0) + 1);
     this.dispatchCount++;
     if (++this.#pending >= MAX_PENDING) this.flush();
   }
@@ -233,12 +284,17 @@ export class GpuContext {
     this.#pass?.end();
     this.#pass = null;
     if (this.#encoder) {
-      this.device.queue.submit([this.#encoder.finish()]);
+      const encoder = this.#encoder;
+      const ops = [...this.#recorded].map(([l, n]) => (n > 1 ? `${l} x${n}` : l)).join(', ');
+      this.#scoped(`submit of ${this.#pending} dispatch(es) [${ops}]`, () => this.device.queue.submit([encoder.finish()]));
       this.submitCount++;
       this.#encoder = null;
     }
+    this.#recorded.clear();
     this.#pending = 0;
     this.#pool.commit();
+    for (const b of this.#stepUsed) push(this.#stepFree, b);
+    this.#stepUsed = [];
     this.#evictUniforms();
   }
 
@@ -255,10 +311,11 @@ export class GpuContext {
     this.#encoder.copyBufferToBuffer(h.buffer, 0, staging, 0, bytes);
     this.flush();
     try {
-      await staging.mapAsync(0x01 /* READ */);
+      await this.#deviceCall('read', () => staging.mapAsync(0x01 /* READ */));
       const out = new Float32Array(h.size);
       out.set(new Float32Array(staging.getMappedRange(), 0, h.size));
       staging.unmap();
+      await this.#settleScopes();
       this.#throwIfFailed();
       return out;
     } finally {
@@ -269,8 +326,73 @@ export class GpuContext {
   /** Submits pending work and resolves when the device has finished it. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.#deviceCall('sync', () => this.device.queue.onSubmittedWorkDone());
+    await this.#settleScopes();
     this.#throwIfFailed();
+  }
+
+  /**
+   * Runs `make` inside out-of-memory and validation error scopes. A captured error becomes a
+   * BackendError naming `what` (the op's label and sizes), raised by the next call that can
+   * throw: at once by `read`/`sync`, which wait for the scopes, else by the next recording call.
+   */
+  #scoped<T>(what: string, make: () => T): T {
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    const out = make();
+    const validation = this.device.popErrorScope();
+    const oom = this.device.popErrorScope();
+    const seq = ++this.#scopeCount;
+    const settled = Promise.all([validation, oom]).then(([v, o]) => {
+      this.#scopes.delete(settled);
+      const err = o ?? v;
+      // Scopes may settle out of order (Chromium): keep the error of the earliest call, the cause.
+      if (err && !this.#lost && seq > this.#reported && (!this.#error || seq < this.#errorScope)) {
+        const kind = o ? 'out of memory' : 'validation error';
+        this.#error = new BackendError(`webgpu: ${kind} in ${what}: ${err.message}`);
+        this.#errorScope = seq;
+      }
+    }, () => { this.#scopes.delete(settled); }); // popErrorScope rejects only once the device is lost
+    this.#scopes.add(settled);
+    return out;
+  }
+
+  async #settleScopes(): Promise<void> {
+    while (this.#scopes.size > 0) await Promise.all([...this.#scopes]);
+  }
+
+  /**
+   * Awaits a device promise. When it rejects (mapAsync gives an AbortError with an empty message
+   * once the device is destroyed), the rejection becomes the device-lost BackendError if the
+   * device is gone, or a BackendError naming `what` otherwise.
+   */
+  async #deviceCall(what: string, call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+    } catch (e) {
+      // `lost` settles in the same turn as the rejection or just after it; wait briefly for it.
+      await Promise.race([this.device.lost.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 100))]);
+      if (this.#lost) throw this.#lost;
+      const err = e as { name?: string; message?: string };
+      throw new BackendError(`webgpu: ${what} failed (${err.name ?? 'Error'}: ${err.message || 'no message'})`);
+    }
+    this.#throwIfLost();
+  }
+
+  /** Once the device is gone its buffers are dead: drop them (tensor records release into nothing). */
+  #dropDeviceObjects(): void {
+    this.#pass = null;
+    this.#encoder = null;
+    this.#pool.destroy();
+    for (const b of this.#uniforms.values()) b.destroy();
+    for (const b of this.#persistent) b.destroy();
+    for (const b of [...this.#stepUsed, ...[...this.#stepFree.values()].flat()]) b.destroy();
+    this.#stepUsed = [];
+    this.#stepFree.clear();
+    this.#persistent.clear();
+    this.#uniforms.clear();
+    this.#uniformBytes = 0;
+    this.#clearBindGroups();
   }
 
   /** Destroys every buffer and the device; the context is unusable afterwards. */
@@ -278,14 +400,7 @@ export class GpuContext {
     if (this.#lost) return;
     this.#lost = new BackendError('webgpu: the backend was disposed');
     this.#pass?.end();
-    this.#pass = null;
-    this.#encoder = null;
-    this.#pool.destroy();
-    for (const b of this.#uniforms.values()) b.destroy();
-    for (const b of this.#persistent) b.destroy();
-    this.#persistent.clear();
-    this.#uniforms.clear();
-    this.#bindGroups.clear();
+    this.#dropDeviceObjects();
     this.device.destroy();
   }
 
@@ -306,24 +421,33 @@ export class GpuContext {
       binding,
       resource: isHandle(b) ? { buffer: b.buffer, size: bindingBytes(b.size) } : { buffer: b },
     }));
-    const group = this.device.createBindGroup({ label, layout, entries });
-    if (this.#bindGroups.size >= MAX_BIND_GROUPS) this.#bindGroups.clear();
+    const sizes = bindings.map((b) => (isHandle(b) ? `${bindingBytes(b.size)}` : `uniform ${b.size}`)).join(', ');
+    const l = layout;
+    const group = this.#scoped(`bind group of '${label}' (binding bytes: ${sizes})`, () => this.device.createBindGroup({ label, layout: l, entries }));
+    const cost = 64 + 32 * entries.length;
+    if (this.#bindGroupBytes + cost > MAX_BIND_GROUP_BYTES) this.#clearBindGroups();
     this.#bindGroups.set(key, group);
+    this.#bindGroupBytes += cost;
     return group;
+  }
+
+  #clearBindGroups(): void {
+    this.#bindGroups.clear();
+    this.#bindGroupBytes = 0;
   }
 
   /** Runs after a submit, so no evicted buffer is referenced by unsubmitted commands. */
   #evictUniforms(): void {
-    if (this.#uniforms.size <= MAX_UNIFORMS) return;
-    const drop = this.#uniforms.size - MAX_UNIFORMS / 2;
-    let i = 0;
+    if (this.#uniformBytes <= MAX_UNIFORM_BYTES) return;
+    // Least recently used first (a hit moves its entry to the end), down to half the budget.
     for (const [key, buffer] of this.#uniforms) {
-      if (i++ >= drop) break;
+      if (this.#uniformBytes <= MAX_UNIFORM_BYTES / 2) break;
       buffer.destroy();
       this.#uniforms.delete(key);
+      this.#uniformBytes -= buffer.size + UNIFORM_ENTRY_BYTES;
     }
     // Cached bind groups may name the destroyed buffers.
-    this.#bindGroups.clear();
+    this.#clearBindGroups();
   }
 
   #throwIfLost(): void {
@@ -336,6 +460,8 @@ export class GpuContext {
     const err = this.#error;
     if (err) {
       this.#error = null;
+      this.#errorScope = Infinity;
+      this.#reported = this.#scopeCount;
       throw err;
     }
   }

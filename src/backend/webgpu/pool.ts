@@ -9,6 +9,9 @@
  */
 import { BackendError } from '../../core/errors.js';
 
+/** Default bound of the free buffers kept for reuse. */
+const MAX_FREE_BYTES = 256 * 2 ** 20;
+
 /** Smallest pooled buffer; smaller requests share this class. */
 const MIN_CLASS_BYTES = 256;
 
@@ -37,9 +40,20 @@ export class BufferPool {
   #uploadsReleased: GPUBuffer[] = [];
   #live = 0;
   #all = new Set<GPUBuffer>();
+  /** Bytes of free (pooled, released) buffers, and the most kept: past it the oldest are destroyed. */
+  #freeBytes = 0;
+  readonly #maxFreeBytes: number;
 
-  constructor(device: GPUDevice, limits: GPUSupportedLimits) {
+  /** Runs a device call inside error scopes that report `what` (the context's `#scoped`). */
+  readonly #scoped: <T>(what: string, make: () => T) => T;
+
+  constructor(
+    device: GPUDevice, limits: GPUSupportedLimits, scoped: <T>(what: string, make: () => T) => T = (_w, make) => make(),
+    maxFreeBytes = MAX_FREE_BYTES,
+  ) {
     this.#device = device;
+    this.#maxFreeBytes = maxFreeBytes;
+    this.#scoped = scoped;
     this.#maxBufferSize = limits.maxBufferSize;
     this.#maxBinding = limits.maxStorageBufferBindingSize;
   }
@@ -52,6 +66,11 @@ export class BufferPool {
   /** Buffers created by this pool, in use or free. */
   get total(): number {
     return this.#all.size;
+  }
+
+  /** Bytes held by free buffers (at most `maxFreeBytes` after each `commit`). */
+  get freeBytes(): number {
+    return this.#freeBytes;
   }
 
   /** Power-of-two class >= 256 B, or the exact size when the class would pass maxBufferSize. */
@@ -82,9 +101,12 @@ export class BufferPool {
     this.#live++;
     let buffer = forUpload ? this.#freeUploads.get(cls)?.pop() : this.#free.get(cls)?.shift();
     if (buffer && this.#recent.delete(buffer)) this.#inFlight.add(buffer);
+    if (buffer) this.#freeBytes -= buffer.size;
     if (buffer) buffer.label = label;
     else {
-      buffer = this.#device.createBuffer({ label, size: cls, usage: TENSOR_USAGE });
+      const device = this.#device;
+      buffer = this.#scoped(`alloc '${label}' of ${size} float32 elements (${cls} bytes)`,
+        () => device.createBuffer({ label, size: cls, usage: TENSOR_USAGE }));
       this.#all.add(buffer);
     }
     if (forUpload) this.#uploads.add(buffer);
@@ -93,7 +115,10 @@ export class BufferPool {
 
   /** Returns a buffer: kernels may reuse it at once, uploads after the next `commit()`. */
   release(buffer: GPUBuffer): void {
+    // After `destroy` (device lost), tensors still release their dead buffers: ignore them.
+    if (!this.#all.has(buffer)) return;
     this.#live--;
+    this.#freeBytes += buffer.size;
     if (this.#uploads.delete(buffer)) {
       this.#uploadsReleased.push(buffer);
       return;
@@ -113,12 +138,28 @@ export class BufferPool {
     this.#inFlight.clear();
     for (const b of this.#uploadsReleased) push(this.#freeUploads, b);
     this.#uploadsReleased = [];
+    this.#trim();
+  }
+
+  /** Destroys the oldest free buffers while free ones hold more than `maxFreeBytes` (issue 13: caches bounded by bytes). */
+  #trim(): void {
+    for (const lists of [this.#free, this.#freeUploads]) {
+      for (const list of lists.values()) {
+        while (this.#freeBytes > this.#maxFreeBytes && list.length > 0) {
+          const b = list.shift() as GPUBuffer;
+          this.#freeBytes -= b.size;
+          this.#all.delete(b);
+          b.destroy();
+        }
+      }
+    }
   }
 
   /** Destroys every buffer, live or free. */
   destroy(): void {
     for (const b of this.#all) b.destroy();
     this.#all.clear();
+    this.#freeBytes = 0;
     this.#free.clear();
     this.#recent.clear();
     this.#inFlight.clear();
@@ -129,7 +170,8 @@ export class BufferPool {
   }
 }
 
-function push(lists: Map<number, GPUBuffer[]>, b: GPUBuffer): void {
+/** Appends `b` to the free list of its size class. */
+export function push(lists: Map<number, GPUBuffer[]>, b: GPUBuffer): void {
   const list = lists.get(b.size);
   if (list) list.push(b);
   else lists.set(b.size, [b]);

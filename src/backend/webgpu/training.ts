@@ -81,6 +81,15 @@ export function accumulateStep(
     [ctx.uniform(params.words(), 'step_sums'), loss, correct ?? loss, flag, sums], [1]);
 }
 
+/**
+ * The uniform of one optimizer dispatch: a step uniform (reused buffers written per step), since
+ * Adam's alpha and a scheduled learning rate change every step; a cached uniform per value grew
+ * process memory by one buffer per step (issue 13 item 8).
+ */
+function optimizerUniform(ctx: GpuContext, params: Params, label: string): GPUBuffer {
+  return ctx.stepUniform(params.words(), label);
+}
+
 /** Uniform words of the optimizer kernels after the element count(s): lr, a, b, eps, alpha. */
 function hyper(params: Params, update: OptimizerUpdate): Params {
   switch (update.kind) {
@@ -113,7 +122,7 @@ export function optimizerStep(
   const s1 = slots[1] ?? scratch.unusedSlots[1];
   const label = `optimizer.${update.kind}`;
   ctx.dispatch(label, ctx.pipeline('optimizer', 'main', { KIND: KIND_CODES[update.kind] }),
-    [ctx.uniform(params.words(), label), weight, grad, s0, s1, guard ?? scratch.zeroGuard], grid(n));
+    [optimizerUniform(ctx, params, label), weight, grad, s0, s1, guard ?? scratch.zeroGuard], grid(n));
 }
 
 /** One weight of `optimizerStepAll`. */
@@ -147,7 +156,7 @@ export function optimizerStepAll(
     const bindings = two
       ? [a.weight, a.grad, slotsA[0], slotsA[1], g, b.weight, b.grad, slotsB[0], slotsB[1]]
       : [a.weight, a.grad, slotsA[0], g, b.weight, b.grad, slotsB[0]];
-    ctx.dispatch(label, pipeline, [ctx.uniform(params.words(), label), ...bindings], grid(Math.max(a.size, b.size)));
+    ctx.dispatch(label, pipeline, [optimizerUniform(ctx, params, label), ...bindings], grid(Math.max(a.size, b.size)));
   }
   for (; at < live.length; at++) {
     const it = live[at];

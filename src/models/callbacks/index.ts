@@ -6,3 +6,5 @@ export type { EarlyStoppingOptions } from './early_stopping.js';
 export { reduceLROnPlateau, ReduceLROnPlateau } from './reduce_lr.js';
 export type { ReduceLROnPlateauOptions } from './reduce_lr.js';
 export type { MonitorMode } from './monitor.js';
+export { backupAndRestore, BackupAndRestore } from '../backup.js';
+export type { BackupAndRestoreOptions, BackupState } from '../backup.js';
