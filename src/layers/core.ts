@@ -8,6 +8,7 @@ import { reshape } from '../ops/movement.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
 import { getInitializer, initializerConfig, type Initializer, type InitializerConfig, type InitializerName } from './initializers.js';
 import { BASE_OPTIONS, Layer, checkOptions, type LayerOptions, type SymbolicShape } from './layer.js';
+import { checkRegularizer, penalty, type RegularizerConfig } from './regularizers.js';
 
 export interface DenseOptions extends LayerOptions {
   readonly units: number;
@@ -16,9 +17,13 @@ export interface DenseOptions extends LayerOptions {
   /** Default 'glorotUniform' (unseeded); pass `{ name: 'glorotUniform', seed }` for reproducible weights. */
   readonly kernelInitializer?: InitializerName | InitializerConfig;
   readonly biasInitializer?: InitializerName | InitializerConfig;
+  /** L1/L2 penalty on the kernel, added to the training loss (Keras `kernel_regularizer`). */
+  readonly kernelRegularizer?: RegularizerConfig;
+  /** L1/L2 penalty on the bias. */
+  readonly biasRegularizer?: RegularizerConfig;
 }
 
-const DENSE_OPTIONS = [...BASE_OPTIONS, 'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer'];
+const DENSE_OPTIONS = [...BASE_OPTIONS, 'units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'];
 
 /**
  * Fully connected layer: y = activation(x @ kernel + bias), x: [..., in], kernel: [in, units],
@@ -30,6 +35,8 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly #kernelInit: Initializer;
   readonly #biasInit: Initializer;
+  readonly #kernelReg: Required<RegularizerConfig> | null;
+  readonly #biasReg: Required<RegularizerConfig> | null;
   #kernel: Variable | null = null;
   #bias: Variable | null = null;
 
@@ -48,6 +55,17 @@ export class Dense extends Layer {
     this.useBias = options.useBias ?? true;
     this.#kernelInit = getInitializer(options.kernelInitializer, 'glorotUniform', `${this.label} kernelInitializer`);
     this.#biasInit = getInitializer(options.biasInitializer, 'zeros', `${this.label} biasInitializer`);
+    this.#kernelReg = checkRegularizer(options.kernelRegularizer, `${this.label} kernelRegularizer`);
+    this.#biasReg = checkRegularizer(options.biasRegularizer, `${this.label} biasRegularizer`);
+  }
+
+  override regularizationLosses(): Tensor[] {
+    const out: Tensor[] = [];
+    for (const [r, w] of [[this.#kernelReg, this.#kernel], [this.#biasReg, this.#bias]] as const) {
+      const p = r && w && w.trainable ? penalty(r, w) : null;
+      if (p) out.push(p);
+    }
+    return out;
   }
 
   protected override checkInput(shape: SymbolicShape): void {
@@ -84,6 +102,7 @@ export class Dense extends Layer {
     return {
       name: this.name, trainable: this.trainable, units: this.units, activation: this.activation, useBias: this.useBias,
       kernelInitializer: initializerConfig(this.#kernelInit), biasInitializer: initializerConfig(this.#biasInit),
+      ...(this.#kernelReg ? { kernelRegularizer: this.#kernelReg } : {}), ...(this.#biasReg ? { biasRegularizer: this.#biasReg } : {}),
       ...(this.inputShape ? { inputShape: this.inputShape } : {}),
     };
   }

@@ -293,6 +293,11 @@ export abstract class Layer {
     values.forEach((v, i) => ws[i].assign(v));
   }
 
+  /** Penalties this layer adds to the training loss (weight regularizers); none by default. */
+  regularizationLosses(): Tensor[] {
+    return [];
+  }
+
   /** `ClassName 'name'`, the prefix of every error of this layer. */
   get label(): string {
     return `${this.className} '${this.name}'`;

@@ -1,4 +1,4 @@
-/** Model factories: `model({inputs, outputs})`, `sequential({layers})`, `loadModel(artifacts)`. */
+/** Model factories: `model({inputs, outputs})`, `sequential({layers})`, `loadLayersModel(source)`, `loadModel(artifacts)`. */
 import { Model, type ModelOptions } from './model.js';
 import { Sequential, type SequentialOptions } from './sequential.js';
 
@@ -13,9 +13,9 @@ export function sequential(options: SequentialOptions = {}): Sequential {
 }
 
 export { Model, Sequential };
-export { loadModel } from './serialize.js';
+export { loadModel, loadLayersModel } from '../io/load.js';
+export type { ModelSource } from '../io/load.js';
 export type { ModelOptions, SequentialOptions };
-export type { ModelArtifacts, ModelTopology, WeightSpec } from './serialize.js';
-export type { GraphTopology, ModelTopologyV1, LayerEntry, TensorRef } from './serialize.js';
+export type { ModelArtifacts, ModelTopology, WeightSpec, WeightsGroup, ModelJson, Quantization, TrainingConfig, LoadOptions, SaveOptions } from '../io/artifacts.js';
 export type { CompileOptions, FitOptions, EvaluateOptions, History, BatchLogs, EpochLogs } from './training.js';
 export type { LossSpec } from './training.js';

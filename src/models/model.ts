@@ -1,7 +1,7 @@
 /**
  * Functional models: a DAG of layers from `input()` to an output SymbolicTensor, run eagerly
  * in topological order. Training (`compile`/`fit`/`evaluate`/`trainOnBatch`) lives in
- * training.ts, `summary` in summary.ts, `save`/`loadModel` in serialize.ts.
+ * training.ts, `summary` in summary.ts, `save` in ../io/save.ts (loading in ../io/load.ts).
  */
 import { ShapeError, ValueError, fmtShape } from '../core/errors.js';
 import { engine } from '../core/engine.js';
@@ -13,7 +13,8 @@ import { BatchNormalization } from '../layers/batchnorm.js';
 import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } from './training.js';
 import { compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
 import { summarize } from './summary.js';
-import { saveModel, type ModelArtifacts } from './serialize.js';
+import { saveModel } from '../io/save.js';
+import type { ModelArtifacts, SaveOptions } from '../io/artifacts.js';
 
 /** Options of `model()`: one input or several, one output or several (in model order). */
 export interface ModelOptions {
@@ -33,8 +34,9 @@ export class Model extends Layer {
   /** @internal Set by `compile`. */
   compiled: Compiled | null = null;
 
-  constructor(options: ModelOptions | null, defaultName = 'model') {
-    super({ name: options?.name }, defaultName);
+  /** `name`: the name of a model whose graph comes later (Sequential). */
+  constructor(options: ModelOptions | null, defaultName = 'model', name?: string) {
+    super({ name: options?.name ?? name }, defaultName);
     if (options !== null) {
       const ins = Array.isArray(options.inputs) ? options.inputs : [options.inputs];
       const outs = Array.isArray(options.outputs) ? options.outputs : [options.outputs];
@@ -136,6 +138,11 @@ export class Model extends Layer {
   override set trainable(value: boolean) {
     this.#trainableFlag = value;
     for (const l of this.layers) l.trainable = value;
+  }
+
+  /** Every layer's weight-regularizer penalties, nested models included (Keras `model.losses`). */
+  override regularizationLosses(): Tensor[] {
+    return this.layers.flatMap((l) => l.regularizationLosses());
   }
 
   /** @internal The BatchNormalization layers, nested models included. */
@@ -318,9 +325,14 @@ export class Model extends Layer {
     return trainOnBatchModel(this, x, y);
   }
 
-  /** Topology (JSON), weight specs and the weights' float32 bytes; see `loadModel`. */
-  save(): Promise<ModelArtifacts> {
-    return saveModel(this);
+  /**
+   * The model in the TF.js layers format (topology, weight specs, float32 weight bytes, and the
+   * compile settings as `trainingConfig`), returned and, with a `destination`, written there:
+   * 'downloads://name', 'indexeddb://name', 'localstorage://name', 'http(s)://...' (POST), or in
+   * Node a folder path or 'file://' URL. See `loadLayersModel`.
+   */
+  save(destination?: string, options?: SaveOptions): Promise<ModelArtifacts> {
+    return saveModel(this, destination, options);
   }
 }
 

@@ -25,7 +25,7 @@ export class Sequential extends Model {
   #end: SymbolicTensor | null = null;
 
   constructor(options: SequentialOptions = {}) {
-    super(null, 'sequential');
+    super(null, 'sequential', options.name);
     for (const l of options.layers ?? []) this.add(l);
   }
 

@@ -212,7 +212,8 @@ function trainStep(model: Model, c: Compiled, xb: readonly Tensor[], yb: readonl
   let out: StepOut | null = null;
   const { value, gradsByVariable: grads } = withStepContext(ctx, () => variableGrads(() => {
     out = totalLoss(c, yb, model.executeAll(xb, true));
-    return out.loss;
+    // Weight regularizers (Keras model.losses), frozen weights excluded.
+    return model.regularizationLosses().reduce((a, p) => add(a, p), out.loss);
   }, vars, epoch?.one));
   const { correct, parts } = out as unknown as StepOut;
   const b = engine.backend;

@@ -282,7 +282,7 @@ describe('summary of a functional graph', () => {
   });
 });
 
-describe('save / loadModel round trip (0.1 format, version 2)', () => {
+describe('save / loadModel round trip (TF.js layers format)', () => {
   it('multi-input/output, a shared layer, merge layers and a nested model: same bits, same outputs', async () => {
     const i = wg.input({ shape: [3] });
     const inner = wg.model({ inputs: i, outputs: wg.layers.dense({ units: 3, activation: 'relu' }).apply(i), name: 'inner_rt' });
