@@ -1,5 +1,6 @@
 // Index-driven copies. `gather`: rows of x (row length `row`) picked by i32 indices.
-// `one_hot`: out[i, j] = 1 when round(indices[i]) == j, else 0 (out-of-range: a zero row).
+// `one_hot`: out[i, j] = 1 when indices[i] == j exactly, else 0 (out of range or not a whole
+// number: a zero row, as the CPU twin; the sparse loss turns that row into NaN).
 
 struct Params {
   n: u32,
@@ -25,8 +26,7 @@ fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 fn one_hot(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 256u;
   if (i >= p.n) { return; }
-  let v = round(ind[i / p.row]);
-  hot[i] = select(0.0, 1.0, v == f32(i % p.row));
+  hot[i] = select(0.0, 1.0, ind[i / p.row] == f32(i % p.row));
 }
 
 // `gather_two`: `gather` of two tensors with the same row indices in one dispatch (a training

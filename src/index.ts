@@ -1,4 +1,16 @@
-/** wgnn: WebGPU tensors and Keras-exact batch normalization. Public API (re-exports only). */
+/**
+ * wgnn: WebGPU tensors and Keras-exact batch normalization. Public API (re-exports only).
+ *
+ * @packageDocumentation
+ * @document ../docs/habits.md
+ * @document ../docs/guides/learning-rate.md
+ * @document ../docs/guides/early-stopping.md
+ * @document ../docs/guides/fine-tuning.md
+ * @document ../docs/guides/saving-and-loading.md
+ * @document ../docs/guides/memory.md
+ * @document ../docs/semantics.md
+ * @document ../docs/environment.md
+ */
 export { init, getBackend, backendInfo, backendStats, memory, ready } from './backend/select.js';
 export type { InitOptions, AdapterSummary, BackendStats } from './backend/select.js';
 export { BackendError, NonFiniteError, ShapeError, ValueError } from './core/errors.js';
@@ -42,3 +54,13 @@ export type { Paddings } from './ops/pad.js';
 export { maxPool, avgPool } from './ops/pooling.js';
 export type { PoolOptions, PoolPadding, PoolDataFormat } from './ops/pooling.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
+export * as callbacks from './models/callbacks/index.js';
+export { LearningRateSchedule } from './optimizers/schedules.js';
+export type { LearningRate } from './optimizers/optimizer.js';
+export { tensor1d, tensor2d, tensor3d, tensor4d } from './ops/creation.js';
+export type { DataType } from './ops/creation.js';
+// The ops as Tensor methods (x.add(y).relu()), typed by declaration merging. Importing a name
+// keeps the installing module in bundles (package.json says sideEffects: false).
+export { TENSOR_METHODS } from './ops/methods.js';
+export { expandDims, squeeze, clone, cast } from './ops/movement.js';
+export { Callback } from './models/callbacks/callback.js';

@@ -66,6 +66,7 @@ function checkScalar(what: string, y: unknown): Tensor {
 /**
  * `f`'s value and its gradients with respect to `xs`. `f` must return a scalar unless `dy`
  * (the gradient of some scalar with respect to f's output) is given.
+ * @category Gradients
  */
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor) {
   return (xs: readonly Tensor[], dy?: Tensor): { value: Tensor; grads: Tensor[] } =>
@@ -81,7 +82,7 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor) {
     );
 }
 
-/** df/dx for a function of one tensor returning a scalar. */
+/** df/dx for a function of one tensor returning a scalar. @category Gradients */
 export function grad(f: (x: Tensor) => Tensor) {
   return (x: Tensor, dy?: Tensor): Tensor => {
     const { value, grads } = valueAndGrads(f)([x], dy);
@@ -90,7 +91,7 @@ export function grad(f: (x: Tensor) => Tensor) {
   };
 }
 
-/** [df/da, df/db, ...] for a function of several tensors returning a scalar. */
+/** [df/da, df/db, ...] for a function of several tensors returning a scalar. @category Gradients */
 export function grads(f: (...xs: Tensor[]) => Tensor) {
   return (xs: readonly Tensor[], dy?: Tensor): Tensor[] => {
     const { value, grads: gs } = valueAndGrads(f)(xs, dy);
@@ -105,6 +106,7 @@ export function grads(f: (...xs: Tensor[]) => Tensor) {
  * variables with the same name never mix), and `grads` keyed by variable name (`'dense/kernel'`;
  * a ValueError when two of the variables share a name). `dy`, a tensor of f's shape, seeds the
  * backward instead of ones (fit passes one kept ones tensor: no fill per step).
+ * @category Gradients
  */
 export function variableGrads(
   f: () => Tensor, varList?: readonly Variable[], dy?: Tensor,

@@ -326,4 +326,7 @@ export interface Backend {
 
   /** Releases every device resource; the backend is unusable afterwards. */
   dispose(): void;
+
+  /** A synchronous `read`, on backends that can (the CPU); absent on WebGPU, whose reads are async. */
+  readSync?(handle: DataHandle, size: number): Float32Array;
 }

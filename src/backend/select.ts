@@ -28,6 +28,7 @@ async function webgpuBackend(gpu: GPU | undefined): Promise<WebGpuBackend> {
 /**
  * Selects the backend for the ops that follow. `'webgpu'` throws a BackendError when no adapter
  * is found; it never falls back silently. Tensors made before stay on their own backend.
+ * @category Backend
  */
 export async function init(options: InitOptions = {}): Promise<'webgpu' | 'cpu'> {
   const kind = options.backend ?? 'auto';
@@ -53,7 +54,7 @@ export async function init(options: InitOptions = {}): Promise<'webgpu' | 'cpu'>
   return b.name;
 }
 
-/** The active backend's name. */
+/** The active backend's name. @category Backend */
 export function getBackend(): 'webgpu' | 'cpu' {
   return engine.backend.name;
 }
@@ -65,7 +66,7 @@ export interface AdapterSummary {
   readonly description: string;
 }
 
-/** The active backend and, on WebGPU, the adapter it runs on. */
+/** The active backend and, on WebGPU, the adapter it runs on. @category Backend */
 export function backendInfo(): { name: 'webgpu' | 'cpu'; description: string; adapter?: AdapterSummary } {
   const b = engine.backend;
   if (b instanceof WebGpuBackend) {
@@ -76,12 +77,12 @@ export function backendInfo(): { name: 'webgpu' | 'cpu'; description: string; ad
   return { name: b.name, description: b.description };
 }
 
-/** Live tensors, their bytes, and device buffers in use (pooled free buffers excluded). */
+/** Live tensors, their bytes, and device buffers in use (pooled free buffers excluded). @category Backend */
 export function memory(): { numTensors: number; numBytes: number; numGpuBuffers: number } {
   return { numTensors: engine.numTensors, numBytes: engine.numBytes, numGpuBuffers: engine.backend.bufferCount() };
 }
 
-/** Waits until the device has finished all submitted work. */
+/** Waits until the device has finished all submitted work. @category Backend */
 export async function ready(): Promise<void> {
   await engine.backend.sync();
 }
@@ -96,7 +97,7 @@ export interface BackendStats {
   readonly readbacks: number;
 }
 
-/** Counters since the backend was created; take differences around the code to profile. */
+/** Counters since the backend was created; take differences around the code to profile. @category Backend */
 export function backendStats(): BackendStats {
   const b = engine.backend;
   if (!(b instanceof WebGpuBackend)) return { dispatches: 0, submits: 0, readbacks: 0 };

@@ -1,6 +1,7 @@
 import type { DataHandle } from '../backend/backend.js';
 import { engine, type DataRecord, type Info } from './engine.js';
-import { ValueError, fmtShape } from './errors.js';
+import { BackendError, ValueError, fmtShape } from './errors.js';
+import { formatTensor } from './format.js';
 import { sizeOf, type Shape } from './shape.js';
 
 let nextId = 0;
@@ -10,7 +11,8 @@ export type NestedArray = number | NestedArray[];
 
 /**
  * A float32 n-dimensional array on the active backend. Immutable: ops return new tensors.
- * Memory is released by `dispose()` or by the enclosing `tidy()`.
+ * Memory is released by `dispose()` or by the enclosing `tidy()`. The ops are also methods
+ * (`x.add(y).relu().sum()`, installed by src/ops/methods.ts).
  */
 export class Tensor {
   readonly id = nextId++;
@@ -74,6 +76,43 @@ export class Tensor {
   async array(): Promise<NestedArray> {
     const flat = await this.data();
     return nest(flat, this.shape, 0, 0);
+  }
+
+  /** Always 'float32': wgnn has one dtype (labels and indices are whole numbers in float32). */
+  get dtype(): 'float32' {
+    return 'float32';
+  }
+
+  /**
+   * The values, synchronously: on the CPU backend only. WebGPU reads are asynchronous, so there
+   * it throws a BackendError pointing to `await x.data()`.
+   */
+  dataSync(): Float32Array {
+    this.assertAlive('read');
+    const b = this.rec.backend;
+    if (!b.readSync) {
+      throw new BackendError(`Tensor ${fmtShape(this.shape)}: dataSync() needs a synchronous read, which the ${b.name} backend does not have ` +
+        '(a GPU readback is asynchronous): use `await x.data()` (or `await x.array()`)');
+    }
+    return b.readSync(this.rec.handle, this.rec.size);
+  }
+
+  /** Nested arrays, synchronously: CPU backend only (see `dataSync`); elsewhere use `await x.array()`. */
+  arraySync(): NestedArray {
+    return nest(this.dataSync(), this.shape, 0, 0);
+  }
+
+  /**
+   * Logs the values (TF.js layout). On the CPU backend it logs before returning; on WebGPU after
+   * the readback, so `await x.print()` to keep output in order. `verbose` adds dtype, rank and shape.
+   */
+  print(verbose = false): Promise<void> {
+    this.assertAlive('print');
+    if (this.rec.backend.readSync) {
+      console.log(formatTensor(this.dataSync(), this.shape, verbose));
+      return Promise.resolve();
+    }
+    return this.data().then((v) => console.log(formatTensor(v, this.shape, verbose)));
   }
 
   /** Releases this tensor's memory. Safe to call twice. */

@@ -11,7 +11,7 @@ import { DEFAULT_MAX_BYTES, type LoadOptions } from './artifacts.js';
 import { isObject, show, type Json } from './config.js';
 import { buildAndBind } from './load.js';
 import { layerFromOptions } from './registry.js';
-import { checkByteLength, checkName, checkSpecs } from './validate.js';
+import { checkByteLength, checkName, checkSpecs, checkTopologyIntegers } from './validate.js';
 import { decodeWeights } from './weights.js';
 
 let warned = false;
@@ -47,6 +47,7 @@ export function legacyModel(a: Json, where: string, options: LoadOptions): Model
   const specs = checkSpecs(a.weightSpecs, where);
   const data = checkByteLength(specs, a.weightData, options.maxBytes ?? DEFAULT_MAX_BYTES, where);
   const weights = decodeWeights(specs, data, where);
+  checkTopologyIntegers(topo, weights.reduce((n, w) => n + w.values.length, 0), where);
   return buildAndBind((made) => {
     const first = input({ shape, name: (topo.input as Json).name as string });
     const syms = new Map<string, SymbolicTensor>([[first.name, first]]);

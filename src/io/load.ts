@@ -18,7 +18,7 @@ import { legacyModel } from './legacy.js';
 import { isNode, loadFromFile } from './node_files.js';
 import { buildModel } from './topology_read.js';
 import { applyTrainingConfig } from './training_config.js';
-import { checkByteLength, checkNoProtoKeys, checkSpecs } from './validate.js';
+import { checkByteLength, checkNoProtoKeys, checkSpecs, checkTopologyIntegers } from './validate.js';
 import { decodeWeights, type NamedWeight } from './weights.js';
 import { bindingKeys, savedNames, scopedWeights } from './weight_names.js';
 
@@ -65,7 +65,10 @@ export async function modelFromArtifacts(a: unknown, where: string, options: Loa
   const specs = checkSpecs(a.weightSpecs, where);
   const data = checkByteLength(specs, a.weightData, options.maxBytes ?? DEFAULT_MAX_BYTES, where);
   const weights = decodeWeights(specs, data, where);
-  return buildAndBind((made) => buildModel(a.modelTopology, where, made), weights, where, (m) => applyTrainingConfig(m, a.trainingConfig, where));
+  checkTopologyIntegers(a.modelTopology, weights.reduce((n, w) => n + w.values.length, 0), where);
+  // TF.js reads artifacts.trainingConfig; files from the Keras 2 converter keep Keras's training_config in the topology.
+  const tc = a.trainingConfig ?? (isObject(a.modelTopology) ? a.modelTopology.training_config : undefined);
+  return buildAndBind((made) => buildModel(a.modelTopology, where, made), weights, where, (m) => applyTrainingConfig(m, tc, where));
 }
 
 /** Builds with `build`, binds `weights`, runs `then`; on any error disposes what was created. */
@@ -78,6 +81,8 @@ export function buildAndBind(build: (made: Layer[]) => Model, weights: readonly 
     return model;
   } catch (e) {
     for (const l of made) for (const w of l.weights) w.dispose();
+    // A typed array too long for this machine: the file's sizes, not a bug here.
+    if (e instanceof RangeError) throw new ValueError(`${where}: building the model failed (${e.message})`);
     throw e;
   }
 }

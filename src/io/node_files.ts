@@ -18,7 +18,8 @@ interface NodeFs {
 interface NodePath { resolve(...p: string[]): string; dirname(p: string): string; join(...p: string[]): string; sep: string }
 interface NodeUrl { fileURLToPath(u: string): string }
 
-export const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+/** True in Node (read through globalThis: the package's declarations do not assume Node's types). */
+export const isNode = (): boolean => typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
 
 async function nodeModules(): Promise<{ fs: NodeFs; path: NodePath; url: NodeUrl }> {
   const [fs, path, url] = ['node:fs/promises', 'node:path', 'node:url'];

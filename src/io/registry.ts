@@ -8,6 +8,7 @@ import type { Layer } from '../layers/layer.js';
 import { BatchNormalization, type BatchNormalizationOptions } from '../layers/batchnorm.js';
 import { Activation, Dense, Dropout, type ActivationOptions, type DenseOptions, type DropoutOptions } from '../layers/core.js';
 import { Add, Average, Concatenate, Multiply, Subtract, type ConcatenateOptions } from '../layers/merge.js';
+import { Conv2D, DepthwiseConv2D, SeparableConv2D, type Conv2DOptions, type DepthwiseConv2DOptions, type SeparableConv2DOptions } from '../layers/conv.js';
 import {
   AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type GlobalPooling2DOptions, type Pooling2DOptions,
 } from '../layers/pooling.js';
@@ -66,6 +67,19 @@ const DROPOUT: LayerEntry = {
 
 const DATA_FORMAT = enumOf('dataFormat', { channels_last: 'channelsLast', channels_first: 'channelsFirst' });
 
+/** Keys every convolution has (Keras 2 and 3; `groups` only 1). */
+const CONV_RULES: Readonly<Record<string, KeyRule>> = {
+  ...BASE_RULES, kernel_size: plain('kernelSize'), strides: plain('strides', true), padding: plain('padding', true),
+  data_format: DATA_FORMAT, dilation_rate: plain('dilationRate', true), activation: plain('activation', true),
+  use_bias: plain('useBias', true), bias_initializer: init('biasInitializer'), bias_regularizer: nullOnly,
+  activity_regularizer: nullOnly, bias_constraint: nullOnly, groups: readOnly(1),
+};
+
+const DEPTHWISE_RULES: Readonly<Record<string, KeyRule>> = {
+  depth_multiplier: plain('depthMultiplier', true), depthwise_initializer: init('depthwiseInitializer'),
+  depthwise_regularizer: nullOnly, depthwise_constraint: nullOnly,
+};
+
 const POOL_RULES: Readonly<Record<string, KeyRule>> = {
   ...BASE_RULES, pool_size: plain('poolSize', true), strides: plain('strides', true), padding: plain('padding', true), data_format: DATA_FORMAT,
 };
@@ -85,6 +99,18 @@ const REGISTRY = new Map<string, LayerEntry>([
   ['Multiply', merge((o) => new Multiply(o))],
   ['Average', merge((o) => new Average(o))],
   ['Concatenate', { rules: { ...BASE_RULES, axis: plain('axis', true) }, create: (o) => new Concatenate(o as ConcatenateOptions) }],
+  ['Conv2D', {
+    rules: { ...CONV_RULES, filters: plain('filters'), kernel_initializer: init('kernelInitializer'), kernel_regularizer: nullOnly, kernel_constraint: nullOnly },
+    create: (o) => new Conv2D(o as unknown as Conv2DOptions),
+  }],
+  ['DepthwiseConv2D', { rules: { ...CONV_RULES, ...DEPTHWISE_RULES }, create: (o) => new DepthwiseConv2D(o as unknown as DepthwiseConv2DOptions) }],
+  ['SeparableConv2D', {
+    rules: {
+      ...CONV_RULES, ...DEPTHWISE_RULES, filters: plain('filters'), pointwise_initializer: init('pointwiseInitializer'),
+      pointwise_regularizer: nullOnly, pointwise_constraint: nullOnly,
+    },
+    create: (o) => new SeparableConv2D(o as unknown as SeparableConv2DOptions),
+  }],
   ['MaxPooling2D', { rules: POOL_RULES, create: (o) => new MaxPooling2D(o as Pooling2DOptions) }],
   ['AveragePooling2D', { rules: POOL_RULES, create: (o) => new AveragePooling2D(o as Pooling2DOptions) }],
   ['GlobalAveragePooling2D', { rules: GLOBAL_POOL_RULES, create: (o) => new GlobalAveragePooling2D(o as GlobalPooling2DOptions) }],

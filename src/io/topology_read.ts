@@ -117,12 +117,6 @@ function inputLayerShape(spec: LayerSpec, where: string): number[] {
   return shape;
 }
 
-/** The model a topology describes, and every layer made (for cleanup when a later step fails). */
-export interface Built {
-  readonly model: Model;
-  readonly layers: Layer[];
-}
-
 /** Builds a model from a validated-JSON topology. Layers are created here; weights by the first apply. */
 export function buildModel(topology: unknown, where: string, made: Layer[]): Model {
   const { className, config } = modelConfigOf(topology, where);

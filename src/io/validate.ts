@@ -113,3 +113,19 @@ export function checkManifest(m: unknown, where: string): WeightsGroup[] {
   checkSpecs(m.flatMap((g: WeightsGroup) => g.weights), where);
   return m as WeightsGroup[];
 }
+
+/**
+ * Integers in a topology (units, filters, kernel and input sizes) bound the weights the build will
+ * allocate before any are bound to the file: each must stay within the file's own weight count
+ * (at least 65536), so a crafted config cannot allocate more than the file declares. `seed` is exempt.
+ */
+export function checkTopologyIntegers(topology: unknown, declaredElements: number, where: string, path = '$'): void {
+  const limit = Math.max(declaredElements, 1 << 16);
+  if (Array.isArray(topology)) {
+    topology.forEach((v, i) => checkTopologyIntegers(v, declaredElements, where, `${path}[${i}]`));
+  } else if (isObject(topology)) {
+    for (const [k, v] of Object.entries(topology)) if (k !== 'seed') checkTopologyIntegers(v, declaredElements, where, `${path}.${k}`);
+  } else if (typeof topology === 'number' && Number.isInteger(topology) && Math.abs(topology) > limit) {
+    throw new ValueError(`${where}: the topology has ${topology} at ${path}, more than the ${limit} weight values the file declares: refused`);
+  }
+}

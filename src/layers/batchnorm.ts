@@ -101,6 +101,16 @@ export class BatchNormalization extends Layer {
     };
   }
 
+  /** The scale variable (after build; null with `scale: false`). TF.js / Keras `gamma`. */
+  get gamma(): Variable | null {
+    return this.#gamma;
+  }
+
+  /** The offset variable (after build; null with `center: false`). TF.js / Keras `beta`. */
+  get beta(): Variable | null {
+    return this.#beta;
+  }
+
   /** The moving statistics variables (after build). */
   get movingMean(): Variable | null {
     return this.#movingMean;

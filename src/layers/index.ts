@@ -135,3 +135,4 @@ export type {
   DataFormat, GlobalPooling2DOptions, Pooling2DOptions, FlattenOptions, PadPair, ReshapeOptions, ZeroPadding2DOptions, ReLUOptions,
   SoftmaxOptions,
 };
+export type { RegularizerConfig } from './regularizers.js';

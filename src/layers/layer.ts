@@ -121,7 +121,7 @@ export interface LayerOptions {
 
 export const BASE_OPTIONS = ['name', 'trainable', 'inputShape'] as const;
 
-/** Options of `apply`: training mode (SEMANTICS.md section 5: explicit, else false). */
+/** Options of `apply`: training mode (docs/semantics.md, "Training mode and inference mode": explicit, else false). */
 export interface ApplyOptions {
   readonly training?: boolean;
 }

@@ -46,10 +46,29 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor): Tensor {
   return neg(sum(mul(yTrue, log(p)), -1));
 }
 
-/** Integer labels [batch] or [batch, 1] against probabilities [batch, classes]. */
+/**
+ * Integer labels [batch] or [batch, 1] against probabilities [batch, classes]. A label outside
+ * [0, classes) gives NaN for its sample (Keras would gather out of bounds), so a training step
+ * fails through its finite check and fit names the labels; see `checkSparseLabels`.
+ */
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor): Tensor {
   const classes = yPred.shape[yPred.rank - 1];
-  return categoricalCrossentropy(oneHot(reshape(yTrue, [-1]), classes), yPred);
+  const hot = oneHot(reshape(yTrue, [-1]), classes);
+  // An out-of-range label has an all-zero one-hot row: its loss would be 0, silently. Dividing by
+  // the row sum is exact for valid rows (x / 1) and 0 / 0 = NaN for the others: one small dispatch.
+  return div(categoricalCrossentropy(hot, yPred), sum(hot, -1));
+}
+
+/**
+ * Host-side diagnosis for an error path (one readback): throws a ValueError naming the first bad
+ * sparse labels of `yTrue` (not whole numbers in [0, classes)), `where` the batch they came from.
+ */
+export async function checkSparseLabels(yTrue: Tensor, classes: number, where: string): Promise<void> {
+  const v = await yTrue.data();
+  const bad = [...new Set(Array.from(v).filter((l) => !(Number.isInteger(l) && l >= 0 && l < classes)))];
+  if (bad.length === 0) return;
+  throw new ValueError(`${where}: sparseCategoricalCrossentropy labels must be integers in [0, ${classes}) for ${classes} classes, ` +
+    `got ${bad.slice(0, 8).join(', ')}${bad.length > 8 ? ', ...' : ''}`);
 }
 
 const BUILTIN: Record<LossName, LossFn> = {

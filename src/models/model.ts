@@ -13,6 +13,7 @@ import { BatchNormalization } from '../layers/batchnorm.js';
 import type { Compiled, CompileOptions, EvaluateOptions, FitOptions, History } from './training.js';
 import { compileModel, evaluateModel, fitModel, trainOnBatchModel } from './training.js';
 import { summarize } from './summary.js';
+import type { Optimizer } from '../optimizers/optimizer.js';
 import { saveModel } from '../io/save.js';
 import type { ModelArtifacts, SaveOptions } from '../io/artifacts.js';
 
@@ -33,6 +34,11 @@ export class Model extends Layer {
   #trainableFlag = true;
   /** @internal Set by `compile`. */
   compiled: Compiled | null = null;
+  /**
+   * Set to true (from a callback) to end `fit` after the current batch: that epoch finishes with
+   * the batches that ran (its logs, validation and onEpochEnd), then onTrainEnd. Reset by each fit.
+   */
+  stopTraining = false;
 
   /** `name`: the name of a model whose graph comes later (Sequential). */
   constructor(options: ModelOptions | null, defaultName = 'model', name?: string) {
@@ -303,6 +309,12 @@ export class Model extends Layer {
   /** Layers, output shapes, parameter counts, and each BN layer's mode and moving statistics. */
   summary(): string {
     return summarize(this);
+  }
+
+  /** The compiled optimizer (TF.js / Keras `model.optimizer`): e.g. `model.optimizer.learningRate = 1e-4`. */
+  get optimizer(): Optimizer {
+    if (!this.compiled) throw new ValueError(`${this.className} '${this.name}': model.optimizer is set by compile(); call compile() first`);
+    return this.compiled.optimizer;
   }
 
   /** Sets the optimizer (default 'rmsprop'), the loss and the metrics (['accuracy']). */

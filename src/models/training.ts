@@ -22,10 +22,12 @@ import { gather, gatherPair, slice } from '../ops/movement.js';
 import { mean } from '../ops/reduce.js';
 import { variableGrads } from '../autograd/grad.js';
 import { getOptimizer, type Optimizer, type OptimizerName } from '../optimizers/optimizer.js';
-import { accuracy, accuracyKind, getLoss, reducedLoss, type AccuracyKind, type LossFn, type LossName } from '../losses/losses.js';
+import { accuracy, accuracyKind, checkSparseLabels, getLoss, reducedLoss, type AccuracyKind, type LossFn, type LossName } from '../losses/losses.js';
 import { withStepContext, type StepContext } from '../layers/step_context.js';
 import type { Model } from './model.js';
 import { readback } from './readback.js';
+import { CallbackList, type CallbackSpec, type EpochLogs, type FitControl, type FitParams } from './callbacks/callback.js';
+import { Progress, defaultSink } from './callbacks/progress.js';
 
 export interface CompileOptions {
   /** Default 'rmsprop' (Keras). */
@@ -56,8 +58,7 @@ export interface Compiled {
   readonly outputs: readonly OutputLoss[];
 }
 
-export interface BatchLogs { readonly batch: number; readonly size: number; readonly loss: number; readonly accuracy?: number }
-export interface EpochLogs { readonly loss: number; readonly [metric: string]: number }
+export type { BatchLogs, EpochLogs } from './callbacks/callback.js';
 
 export interface FitOptions {
   readonly batchSize?: number;
@@ -71,13 +72,18 @@ export interface FitOptions {
   readonly validationData?: readonly [Tensor | readonly Tensor[], Tensor | readonly Tensor[]];
   /** Drop a last batch smaller than batchSize (avoids a one-row BN batch). */
   readonly dropRemainder?: boolean;
-  /** onBatchEnd reads the batch loss back (one readback per batch); onEpochEnd gets the epoch logs. */
-  readonly callbacks?: {
-    readonly onBatchEnd?: (batch: number, logs: BatchLogs) => void | Promise<void>;
-    readonly onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
-  };
-  /** 1: one console line per epoch; 0 (default): silent. */
-  readonly verbose?: 0 | 1;
+  /**
+   * A callback, an object of hooks (onTrainBegin/End, onEpochBegin/End, onBatchBegin/End, async
+   * allowed) or an array of them; see `wg.callbacks`. Only onBatchEnd costs a readback per batch.
+   */
+  readonly callbacks?: CallbackSpec;
+  /**
+   * 0 (default): silent. 1: a Keras-style progress bar per epoch in a terminal, one line per
+   * epoch otherwise. 2: one line per epoch.
+   */
+  readonly verbose?: 0 | 1 | 2;
+  /** First epoch to run (Keras `initialEpoch`): epochs initialEpoch .. epochs - 1 run. Default 0. */
+  readonly initialEpoch?: number;
 }
 
 export interface EvaluateOptions { readonly batchSize?: number }
@@ -88,7 +94,8 @@ export interface History {
   readonly history: Record<string, number[]>;
 }
 
-const FIT_KEYS = ['batchSize', 'epochs', 'shuffle', 'seed', 'validationSplit', 'validationData', 'dropRemainder', 'callbacks', 'verbose'];
+const FIT_KEYS = ['batchSize', 'epochs', 'shuffle', 'seed', 'validationSplit', 'validationData', 'dropRemainder', 'callbacks', 'verbose',
+  'initialEpoch'];
 
 /** @internal */
 export function compileModel(model: Model, o: CompileOptions): Compiled {
@@ -168,8 +175,11 @@ function checkData(model: Model, c: Compiled, x: Tensor | readonly Tensor[], y: 
       ? yk.size === yk.shape[0]
       : yk.rank === out.length && out.every((d, i) => d === null || d === yk.shape[i]);
     if (!ok) {
+      const classes = out[out.length - 1] ?? 0;
+      const integerLabels = c.outputs[k].lossName === 'categoricalCrossentropy' && yk.size === yk.shape[0] && classes > 1;
       throw new ShapeError(`${label}: ${what} y${which} has shape ${fmtShape(yk.shape)} but the model output is ${fmtShape(out.map((d) => d ?? -1))}` +
-        (sparse ? ' (sparse labels: [batch] or [batch, 1])' : ''));
+        (sparse ? ' (sparse labels: [batch] or [batch, 1]; for one-hot labels use categoricalCrossentropy)' : '') +
+        (integerLabels ? ` (categoricalCrossentropy takes one-hot labels [batch, ${classes}]; for integer class labels use sparseCategoricalCrossentropy)` : ''));
     }
   });
   if (x0.shape[0] === 0) throw new ValueError(`${label}: ${what}: empty batch (x shape ${fmtShape(x0.shape)})`);
@@ -236,7 +246,7 @@ function shuffled(n: number, shuffle: boolean, next: () => number): Int32Array {
   return idx;
 }
 
-function checkFitOptions(label: string, o: FitOptions): { batchSize: number; epochs: number; split: number } {
+function checkFitOptions(label: string, o: FitOptions): { batchSize: number; epochs: number; split: number; initialEpoch: number } {
   for (const k of Object.keys(o)) if (!FIT_KEYS.includes(k)) throw new ValueError(`${label}: fit: unknown option '${k}'`);
   const batchSize = o.batchSize ?? 32;
   const epochs = o.epochs ?? 1;
@@ -244,7 +254,14 @@ function checkFitOptions(label: string, o: FitOptions): { batchSize: number; epo
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`${label}: fit: batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`${label}: fit: epochs must be an integer >= 0, got ${epochs}`);
   if (!(split >= 0 && split < 1)) throw new ValueError(`${label}: fit: validationSplit must be in [0, 1), got ${split}`);
-  return { batchSize, epochs, split };
+  const initialEpoch = o.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) {
+    throw new ValueError(`${label}: fit: initialEpoch must be an integer in [0, epochs = ${epochs}], got ${initialEpoch}`);
+  }
+  if (o.verbose !== undefined && o.verbose !== 0 && o.verbose !== 1 && o.verbose !== 2) {
+    throw new ValueError(`${label}: fit: verbose must be 0, 1 or 2, got ${String(o.verbose)}`);
+  }
+  return { batchSize, epochs, split, initialEpoch };
 }
 
 /** Accumulators of one epoch on the device, [loss * rows, correct * rows, flag] summed: one dispatch a step. */
@@ -269,7 +286,9 @@ async function checkEagerStatistics(model: Model): Promise<void> {
 export async function fitModel(model: Model, x: Tensor | readonly Tensor[], y: Tensor | readonly Tensor[], o: FitOptions): Promise<History> {
   const label = `${model.className} '${model.name}'`;
   const c = compiledOf(model);
-  const { batchSize, epochs, split } = checkFitOptions(label, o);
+  const { batchSize, epochs, split, initialEpoch } = checkFitOptions(label, o);
+  const verbose = o.verbose ?? 0;
+  const callbacks = new CallbackList(label, o.callbacks, verbose === 0 ? [] : [new Progress(defaultSink(verbose))]);
   const data = checkData(model, c, x, y, 'fit');
   const val = o.validationData ? checkData(model, c, o.validationData[0], o.validationData[1], 'validation') : null;
   await checkEagerStatistics(model);
@@ -285,18 +304,31 @@ export async function fitModel(model: Model, x: Tensor | readonly Tensor[], y: T
   }
   const history: History = { epoch: [], history: {} };
   const next = seededUniform(o.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const control: FitControl = { initialEpoch, epochs, phase: 'trainBegin' };
+  const steps = o.dropRemainder ? Math.floor(nTrain / batchSize) : Math.ceil(nTrain / batchSize);
+  const params: FitParams = {
+    epochs, initialEpoch, steps, samples: nTrain, batchSize, verbose, doValidation: valid !== null,
+    metrics: ['loss', ...(c.accuracy ? ['accuracy'] : []), ...(valid ? ['val_loss', ...(c.accuracy ? ['val_accuracy'] : [])] : [])],
+  };
+  model.stopTraining = false;
+  callbacks.bind(model, params, control);
   try {
-    for (let e = 0; e < epochs; e++) {
-      const logs = await runEpoch(model, c, train, { ...o, batchSize }, e, next);
+    await callbacks.onTrainBegin({});
+    control.phase = 'running';
+    let last: EpochLogs | null = null;
+    for (let e = control.initialEpoch; e < epochs && !model.stopTraining; e++) {
+      await callbacks.onEpochBegin(e, {});
+      const logs = await runEpoch(model, c, train, { ...o, batchSize }, e, next, callbacks);
       if (valid) {
         const v = await evaluateModel(model, valid.xs, valid.ys, { batchSize });
         for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
       }
+      await callbacks.onEpochEnd(e, logs);
       history.epoch.push(e);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
-      if (o.verbose === 1) console.log(`${label} epoch ${e + 1}/${epochs}: ${Object.entries(logs).map(([k, v]) => `${k}=${v.toPrecision(5)}`).join(' ')}`);
-      await o.callbacks?.onEpochEnd?.(e, logs as EpochLogs);
+      last = logs;
     }
+    await callbacks.onTrainEnd(last ?? {});
   } finally {
     for (const pair of made.values()) for (const t of pair) t.dispose();
   }
@@ -347,10 +379,7 @@ class OutputSums {
   }
 }
 
-async function runEpoch(
-  model: Model, c: Compiled, data: Data, o: EpochOptions, epoch: number, next: () => number,
-): Promise<Record<string, number>> {
-  const n = data.xs[0].shape[0];
+function epochBatches(model: Model, n: number, o: EpochOptions, next: () => number): Int32Array[] {
   const order = shuffled(n, o.shuffle ?? true, next);
   const batches: Int32Array[] = [];
   for (let s = 0; s < n; s += o.batchSize) {
@@ -362,16 +391,30 @@ async function runEpoch(
       `${model.className} '${model.name}': fit has ${n} training rows and dropRemainder with batchSize ${o.batchSize}: no batch to train on`,
     );
   }
+  return batches;
+}
+
+/**
+ * One epoch; stops after the batch during which `model.stopTraining` was set (Keras), and then
+ * reports the mean over the batches that ran.
+ */
+async function runEpoch(
+  model: Model, c: Compiled, data: Data, o: EpochOptions, epoch: number, next: () => number, callbacks: CallbackList,
+): Promise<EpochLogs> {
+  const batches = epochBatches(model, data.xs[0].shape[0], o, next);
   const flag = fill([1], 0);
   const sums = new EpochSums();
   const perOutput = new OutputSums(c);
   const reuse = new Map<Variable, Variable>();
   const kept: EpochKept = { reuse, one: fill([], 1) };
   const itersBefore = c.optimizer.iterations;
+  const wantsBatchEnd = callbacks.wantsBatchEnd;
   let rows = 0;
+  let ran = 0;
   try {
-    for (let b = 0; b < batches.length; b++) {
+    for (let b = 0; b < batches.length && !(b > 0 && model.stopTraining); b++) {
       const idx = batches[b];
+      await callbacks.onBatchBegin(b, { batch: b, size: idx.length });
       const { step, out } = tidy(() => {
         const b = gatherBatch(data, idx);
         const s = trainStep(model, c, b.xs, b.ys, flag, kept);
@@ -381,19 +424,20 @@ async function runEpoch(
       sums.add(out, idx.length, flag);
       perOutput.add(out, idx.length, flag);
       rows += idx.length;
-      if (o.callbacks?.onBatchEnd) {
+      ran++;
+      if (wantsBatchEnd) {
         // The callback may change weights or statistics: the next step copies its targets afresh.
         dropPending(reuse);
         const [loss, f, acc] = await readback(model, [out.loss, flag, out.correct ?? out.loss]);
-        if (f !== 0) throw failure(model, c, epoch, b, batches, itersBefore + b);
-        await o.callbacks.onBatchEnd(b, { batch: b, size: idx.length, loss, ...(out.correct ? { accuracy: acc } : {}) });
+        if (f !== 0) throw await stepFailure(model, c, data.ys[0], epoch, b, batches, itersBefore + b);
+        await callbacks.onBatchEnd(b, { batch: b, size: idx.length, loss, ...(out.correct ? { accuracy: acc } : {}) });
       }
       for (const t of step) t.dispose();
     }
     const [lossSum, correctSum, flagSum, ...rest] = await readback(model, [sums.sums, ...perOutput.tensors]);
     if (flagSum !== 0) {
-      const first = batches.length - flagSum;
-      throw failure(model, c, epoch, first, batches, itersBefore + first);
+      const first = ran - flagSum;
+      throw await stepFailure(model, c, data.ys[0], epoch, first, batches, itersBefore + first);
     }
     if (c.outputs.length > 1) return { loss: lossSum / rows, ...perOutput.logs(rest, rows) };
     return { loss: lossSum / rows, ...(c.accuracy ? { accuracy: correctSum / rows } : {}) };
@@ -415,10 +459,45 @@ function dropPending(reuse: Map<Variable, Variable>): void {
 function failure(model: Model, c: Compiled, epoch: number, batch: number, batches: readonly Int32Array[], iterations: number): NonFiniteError {
   c.optimizer.iterations = iterations;
   return new NonFiniteError(
-    `${model.className} '${model.name}': fit epoch ${epoch + 1}, batch ${batch + 1} of ${batches.length} ` +
-      `(${batches[batch]?.length ?? 0} rows): NaN or Inf in the loss, a gradient or the BatchNormalization batch statistics. ` +
-      'That step and the rest of the epoch were skipped on the device: weights, optimizer state and moving statistics are as before that batch.',
+    `${failedBatch(model, epoch, batch, batches)}: NaN or Inf in the loss, a gradient or the BatchNormalization batch statistics. ${SKIPPED}`,
   );
+}
+
+const SKIPPED = 'That step and the rest of the epoch were skipped on the device: weights, optimizer state and moving statistics are as before that batch.';
+
+function failedBatch(model: Model, epoch: number, batch: number, batches: readonly Int32Array[]): string {
+  return `${model.className} '${model.name}': fit epoch ${epoch + 1}, batch ${batch + 1} of ${batches.length} (${batches[batch]?.length ?? 0} rows)`;
+}
+
+/**
+ * `failure`, after telling a bad sparse label apart from a non-finite step: the sparse loss is
+ * NaN for out-of-range labels, so the step flag caught them on the device; only now, on the
+ * error path, are the failed batch's labels read to say so.
+ */
+async function stepFailure(
+  model: Model, c: Compiled, y: Tensor, epoch: number, batch: number, batches: readonly Int32Array[], iterations: number,
+): Promise<Error> {
+  const err = failure(model, c, epoch, batch, batches, iterations);
+  if (c.lossName !== 'sparseCategoricalCrossentropy' || !batches[batch]) return err;
+  const labels = gather(y, batches[batch]);
+  try {
+    await checkSparseLabels(labels, model.output.shape.at(-1) ?? 0, failedBatch(model, epoch, batch, batches));
+  } catch (e) {
+    return e instanceof ValueError ? new ValueError(`${e.message}. ${SKIPPED}`) : err;
+  } finally {
+    labels.dispose();
+  }
+  return err;
+}
+
+/** With a sparse loss, a ValueError naming out-of-range labels in `y` (an error path: one readback). */
+async function checkSparse(model: Model, c: Compiled, y: Tensor, what: string, suffix: string): Promise<void> {
+  if (c.lossName !== 'sparseCategoricalCrossentropy') return;
+  try {
+    await checkSparseLabels(y, model.output.shape.at(-1) ?? 0, `${model.className} '${model.name}': ${what}`);
+  } catch (e) {
+    throw e instanceof ValueError ? new ValueError(`${e.message}${suffix}`) : e;
+  }
 }
 
 /** @internal */
@@ -439,6 +518,7 @@ export async function trainOnBatchModel(model: Model, x: Tensor | readonly Tenso
     }
     if (f !== 0) {
       c.optimizer.iterations = before;
+      await checkSparse(model, c, d.ys[0], 'trainOnBatch', '; nothing was updated');
       throw new NonFiniteError(`${model.className} '${model.name}': trainOnBatch: NaN or Inf in the loss, a gradient or the batch statistics; nothing was updated`);
     }
     return loss;
@@ -494,5 +574,6 @@ export async function evaluateModel(
   });
   const values = await readback(model, sums);
   for (const t of sums) t.dispose();
+  if (Number.isNaN(values[0])) await checkSparse(model, c, d.ys[0], 'evaluate', '');
   return Object.fromEntries(keys.map((k, i) => [k, values[i] / n]));
 }

@@ -52,6 +52,7 @@ const handleOf = (t: Tensor | null | undefined): DataHandle | null => (t ? t.han
  * Training-mode batch normalization: batch statistics over every axis but `axis`;
  * y = gamma * (x - mean) / sqrt(var + eps) + beta with the biased variance. With `moving`, the
  * moving statistics are updated in place on the device (no readback).
+ * @category Batch normalization
  */
 export function batchNormTrain(x: Tensor, options: BatchNormOptions = {}, moving: MovingStats | null = null) {
   const t = asTensor(x, 'batchNormTrain');
@@ -89,6 +90,7 @@ export function batchNormTrain(x: Tensor, options: BatchNormOptions = {}, moving
 /**
  * Inference-mode batch normalization with the given statistics: one elementwise pass.
  * Its gradient is the affine map dx = dy * gamma / sqrt(var + eps).
+ * @category Batch normalization
  */
 export function batchNormInfer(x: Tensor, mean: Tensor, variance: Tensor, options: BatchNormOptions = {}): Tensor {
   const t = asTensor(x, 'batchNormInfer');

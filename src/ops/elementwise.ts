@@ -69,57 +69,71 @@ function binaryOp(op: BinaryOp, grad: BinaryGrad | null) {
   };
 }
 
-/** a + b (broadcasting). */
+/** a + b (broadcasting). @function @category Elementwise */
 export const add = binaryOp('add', (dy) => [dy, dy]);
-/** a - b (broadcasting). */
+/** a - b (broadcasting). @function @category Elementwise */
 export const sub = binaryOp('sub', (dy, _a, _b, _y, need) => [dy, when(need[1], () => neg(dy))]);
-/** a * b (broadcasting). */
+/** a * b (broadcasting). @function @category Elementwise */
 export const mul = binaryOp('mul', (dy, a, b, _y, need) => [when(need[0], () => mul(dy, b)), when(need[1], () => mul(dy, a))]);
-/** a / b (broadcasting). */
+/** a / b (broadcasting). @function @category Elementwise */
 export const div = binaryOp('div', (dy, a, b, _y, need) => [
   when(need[0], () => div(dy, b)),
   when(need[1], () => neg(div(mul(dy, a), square(b)))),
 ]);
-/** Elementwise larger value; the gradient goes to `a` where a >= b, else to `b`. */
+/** Elementwise larger value; the gradient goes to `a` where a >= b, else to `b`. @function @category Elementwise */
 export const maximum = binaryOp('maximum', (dy, a, b, _y, need) => {
   const m = greaterEqual(a, b);
   return [when(need[0], () => mul(dy, m)), when(need[1], () => mul(dy, sub(1, m)))];
 });
-/** Elementwise smaller value; the gradient goes to `a` where a <= b, else to `b`. */
+/** Elementwise smaller value; the gradient goes to `a` where a <= b, else to `b`. @function @category Elementwise */
 export const minimum = binaryOp('minimum', (dy, a, b, _y, need) => {
   const m = lessEqual(a, b);
   return [when(need[0], () => mul(dy, m)), when(need[1], () => mul(dy, sub(1, m)))];
 });
-/** a ** b; the gradient to b uses log(a) and is taken where a > 0. */
+/** a ** b; the gradient to b uses log(a) and is taken where a > 0. @function @category Elementwise */
 export const pow = binaryOp('pow', (dy, a, b, y, need) => [
   when(need[0], () => mul(dy, mul(b, pow(a, sub(b, 1))))),
   when(need[1], () => mul(dy, mul(y, log(where(greater(a, 0), a, 1))))),
 ]);
-/** 1 where a > b, else 0 (no gradient). */
+/** 1 where a > b, else 0 (no gradient). @function @category Elementwise */
 export const greater = binaryOp('greater', null);
+/** 1 where a >= b, else 0 (no gradient). @function @category Elementwise */
 export const greaterEqual = binaryOp('greaterEqual', null);
+/** 1 where a < b, else 0 (no gradient). @function @category Elementwise */
 export const less = binaryOp('less', null);
+/** 1 where a <= b, else 0 (no gradient). @function @category Elementwise */
 export const lessEqual = binaryOp('lessEqual', null);
+/** 1 where a == b, else 0 (no gradient). @function @category Elementwise */
 export const equal = binaryOp('equal', null);
 
+/** -x. @function @category Elementwise */
 export const neg = unaryOp('neg', (dy) => neg(dy));
+/** |x|; the gradient is sign(x). @function @category Elementwise */
 export const abs = unaryOp('abs', (dy, x) => mul(dy, sign(x)));
+/** x * x. @function @category Elementwise */
 export const square = unaryOp('square', (dy, x) => mul(dy, mul(x, 2)));
+/** The square root of x. @function @category Elementwise */
 export const sqrt = unaryOp('sqrt', (dy, _x, y) => div(dy, mul(y, 2)));
-/** 1 / sqrt(x). */
+/** 1 / sqrt(x). @function @category Elementwise */
 export const rsqrt = unaryOp('rsqrt', (dy, x, y) => mul(dy, div(mul(y, -0.5), x)));
+/** e ** x. @function @category Elementwise */
 export const exp = unaryOp('exp', (dy, _x, y) => mul(dy, y));
+/** The natural logarithm of x. @function @category Elementwise */
 export const log = unaryOp('log', (dy, x) => div(dy, x));
+/** max(x, 0); the gradient is step(x). @function @category Elementwise */
 export const relu = unaryOp('relu', (dy, x) => mul(dy, step(x)));
+/** 1 / (1 + exp(-x)). @function @category Elementwise */
 export const sigmoid = unaryOp('sigmoid', (dy, _x, y) => mul(dy, mul(y, sub(1, y))));
+/** The hyperbolic tangent of x. @function @category Elementwise */
 export const tanh = unaryOp('tanh', (dy, _x, y) => mul(dy, sub(1, square(y))));
+/** 1 / x. @function @category Elementwise */
 export const reciprocal = unaryOp('reciprocal', (dy, x) => neg(div(dy, square(x))));
-/** -1, 0 or 1 (no gradient). */
+/** -1, 0 or 1 (no gradient). @function @category Elementwise */
 export const sign = unaryOp('sign', null);
-/** 1 where x > 0, else 0 (no gradient): the derivative of relu. */
+/** 1 where x > 0, else 0 (no gradient): the derivative of relu. @function @category Elementwise */
 export const step = unaryOp('step', null);
 
-/** `cond != 0 ? a : b`, broadcasting all three; gradients flow to a and b only. */
+/** `cond != 0 ? a : b`, broadcasting all three; gradients flow to a and b only. @category Elementwise */
 export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor {
   const c = asTensor(cond, 'where', 'cond');
   const ta = asTensor(a, 'where', 'a');

@@ -9,6 +9,7 @@ import { asTensor, record, wrap } from './op.js';
 /**
  * a @ b for a: [..., M, K], b: [..., K, N] -> [..., M, N] (with `transposeA`/`transposeB`
  * swapping the last two axes of an input). Batch dimensions broadcast.
+ * @category Linear algebra
  */
 export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
   const ta = asTensor(a, 'matmul', 'a');

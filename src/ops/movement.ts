@@ -5,8 +5,9 @@ import { broadcastShapes, normAxis, shapesEqual, sizeOf, type Shape } from '../c
 import { Tensor } from '../core/tensor.js';
 import { unbroadcast } from './elementwise.js';
 import { asTensor, record, wrap } from './op.js';
+import { checkDtype } from './creation.js';
 
-/** Same data, new shape (one dimension may be -1). Shares memory: no copy. */
+/** Same data, new shape (one dimension may be -1). Shares memory: no copy. @category Movement */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const t = asTensor(x, 'reshape');
   const known = shape.filter((d) => d !== -1);
@@ -21,7 +22,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   return y;
 }
 
-/** Permutes axes (default: reverses them). */
+/** Permutes axes (default: reverses them). @category Movement */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const t = asTensor(x, 'transpose');
   const p = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
@@ -34,7 +35,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   return y;
 }
 
-/** The block starting at `begin` with extent `size` (-1 = to the end). */
+/** The block starting at `begin` with extent `size` (-1 = to the end). @category Movement */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   const t = asTensor(x, 'slice');
   const sz = t.shape.map((d, i) => (size?.[i] === undefined || size[i] === -1 ? d - (begin[i] ?? 0) : size[i]));
@@ -69,7 +70,7 @@ function zerosLike(shape: Shape): Tensor {
   return wrap(engine.backend.fill(sizeOf(shape), 0), shape);
 }
 
-/** Rows of `x` (axis 0) at `indices`. */
+/** Rows of `x` (axis 0) at `indices`. @category Movement */
 export function gather(x: Tensor, indices: Int32Array | readonly number[]): Tensor {
   const t = asTensor(x, 'gather');
   const idx = checkRows('gather', t, indices);
@@ -85,7 +86,7 @@ function checkRows(op: string, t: Tensor, indices: Int32Array | readonly number[
   return idx;
 }
 
-/** `[gather(x, indices), gather(y, indices)]` in one backend call (fit's inputs and targets). */
+/** `[gather(x, indices), gather(y, indices)]` in one backend call (fit's inputs and targets). @category Movement */
 export function gatherPair(x: Tensor, y: Tensor, indices: Int32Array | readonly number[]): [Tensor, Tensor] {
   const tx = asTensor(x, 'gatherPair', 'x');
   const ty = asTensor(y, 'gatherPair', 'y');
@@ -95,7 +96,7 @@ export function gatherPair(x: Tensor, y: Tensor, indices: Int32Array | readonly 
   return [wrap(hx, [idx.length, ...tx.shape.slice(1)]), wrap(hy, [idx.length, ...ty.shape.slice(1)])];
 }
 
-/** Joins tensors along `axis`; every other dimension must match. */
+/** Joins tensors along `axis`; every other dimension must match. @category Movement */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new ValueError('concat: needs at least one tensor');
   const ts = xs.map((x, i) => asTensor(x, 'concat', `xs[${i}]`));
@@ -119,14 +120,14 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   return y;
 }
 
-/** One-hot rows: integer-valued [N] -> [N, depth]. */
+/** One-hot rows: integer-valued [N] -> [N, depth]. @category Movement */
 export function oneHot(indices: Tensor, depth: number): Tensor {
   const t = asTensor(indices, 'oneHot');
   if (!Number.isInteger(depth) || depth <= 0) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
   return wrap(engine.backend.oneHot(t.info, depth), [...t.shape, depth]);
 }
 
-/** Repeats `x` along size-1 (or missing leading) axes to `shape`. */
+/** Repeats `x` along size-1 (or missing leading) axes to `shape`. @category Movement */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   const t = asTensor(x, 'broadcastTo');
   if (shapesEqual(t.shape, shape)) return t;
@@ -136,4 +137,38 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   const y = wrap(engine.backend.binary('add', t.info, 0, out), out);
   record('broadcastTo', [t], [y], ([dy]) => [dy && unbroadcast(dy, t.shape)]);
   return y;
+}
+
+/** `x` with a size-1 axis inserted at `axis` (default 0; negative counts from the end of the result). No copy. @category Movement */
+export function expandDims(x: Tensor, axis = 0): Tensor {
+  const t = asTensor(x, 'expandDims');
+  const a = normAxis('expandDims', axis, t.rank + 1);
+  return reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)]);
+}
+
+/** `x` without its size-1 axes (all of them, or those in `axis`, each of which must be 1). No copy. @category Movement */
+export function squeeze(x: Tensor, axis?: readonly number[]): Tensor {
+  const t = asTensor(x, 'squeeze');
+  const drop = new Set(axis === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : axis.map((a) => normAxis('squeeze', a, t.rank)));
+  for (const a of drop) {
+    if (t.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`);
+  }
+  return reshape(t, t.shape.filter((_, i) => !drop.has(i)));
+}
+
+/** A copy of `x` with its own memory (bitwise; the gradient passes through). @category Movement */
+export function clone(x: Tensor): Tensor {
+  const t = asTensor(x, 'clone');
+  const y = wrap(engine.backend.copy(t.handle, t.size), t.shape);
+  record('clone', [t], [y], ([dy]) => [dy]);
+  return y;
+}
+
+/**
+ * TF.js's `cast`: to 'float32' it is a `clone`; any other dtype is rejected with an error, since
+ * wgnn tensors are float32 only. @category Movement
+ */
+export function cast(x: Tensor, dtype: 'float32'): Tensor {
+  checkDtype('cast', dtype);
+  return clone(x);
 }

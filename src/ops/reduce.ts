@@ -31,22 +31,22 @@ function reduceOp(op: 'sum' | 'max' | 'min' | 'mean', x: Tensor, axis: Axes | un
   return y;
 }
 
-/** Sum over `axis` (all axes when omitted). */
+/** Sum over `axis` (all axes when omitted). @category Reductions */
 export function sum(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   return reduceOp('sum', x, axis, keepDims);
 }
 
-/** Largest value over `axis` (all axes when omitted); NaN propagates. */
+/** Largest value over `axis` (all axes when omitted); NaN propagates. @category Reductions */
 export function max(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   return reduceOp('max', x, axis, keepDims);
 }
 
-/** Smallest value over `axis` (all axes when omitted); NaN propagates. */
+/** Smallest value over `axis` (all axes when omitted); NaN propagates. @category Reductions */
 export function min(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   return reduceOp('min', x, axis, keepDims);
 }
 
-/** Mean over `axis` (all axes when omitted). */
+/** Mean over `axis` (all axes when omitted). @category Reductions */
 export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   return reduceOp('mean', x, axis, keepDims);
 }
@@ -54,6 +54,7 @@ export function mean(x: Tensor, axis?: Axes, keepDims = false): Tensor {
 /**
  * Mean and biased variance over `axes`, computed in two passes (mean, then the mean of squared
  * deviations), which stays accurate when the mean is large compared with the spread.
+ * @category Reductions
  */
 export function moments(x: Tensor, axes?: Axes, keepDims = false): { mean: Tensor; variance: Tensor } {
   return engine.tidy(() => {
@@ -65,7 +66,7 @@ export function moments(x: Tensor, axes?: Axes, keepDims = false): { mean: Tenso
   });
 }
 
-/** Index of the largest value along `axis` (default -1), as float32; first index on ties. */
+/** Index of the largest value along `axis` (default -1), as float32; first index on ties. @category Reductions */
 export function argMax(x: Tensor, axis = -1): Tensor {
   const t = asTensor(x, 'argMax');
   const a = normAxis('argMax', axis, t.rank);

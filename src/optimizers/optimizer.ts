@@ -14,6 +14,7 @@ import { ValueError } from '../core/errors.js';
 import type { Tensor, Variable } from '../core/tensor.js';
 import { tidy } from '../core/scope.js';
 import { fill, variable } from '../ops/creation.js';
+import { LearningRateSchedule } from './schedules.js';
 
 export interface SgdConfig { readonly kind: 'sgd'; readonly learningRate: number; readonly momentum: number }
 export interface RmspropConfig { readonly kind: 'rmsprop'; readonly learningRate: number; readonly rho: number; readonly epsilon: number }
@@ -24,21 +25,70 @@ export type OptimizerConfig = SgdConfig | RmspropConfig | AdamConfig;
 
 const SLOT_NAMES = { sgd: ['momentum'], rmsprop: ['velocity'], adam: ['momentum', 'velocity'] } as const;
 
+export interface SgdOptions { readonly learningRate?: LearningRate; readonly momentum?: number }
+export interface RmspropOptions { readonly learningRate?: LearningRate; readonly rho?: number; readonly epsilon?: number }
+export interface AdamOptions { readonly learningRate?: LearningRate; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number }
+
+/** A learning rate: a number, or a schedule of the step count. */
+export type LearningRate = number | LearningRateSchedule;
+
 /** A configured optimizer with its per-weight slots and host-side step count. */
 export class Optimizer {
-  readonly config: OptimizerConfig;
+  readonly #config: OptimizerConfig;
+  #lr: number;
+  #schedule: LearningRateSchedule | null = null;
   /** Steps applied so far (Adam's t - 1). Kept on the host; `fit` rolls it back for skipped steps. */
   iterations = 0;
   readonly #slots = new Map<Variable, Variable[]>();
 
-  constructor(config: OptimizerConfig) {
-    this.config = config;
+  /** `learningRate` in `config` is the starting constant; pass a schedule as the second argument. */
+  constructor(config: OptimizerConfig, schedule?: LearningRateSchedule) {
+    this.#config = config;
+    this.#lr = config.learningRate;
+    if (schedule) this.learningRate = schedule;
+  }
+
+  /**
+   * The hyper-parameters, with the learning rate of the next step. A frozen snapshot: assigning
+   * to it throws; set `optimizer.learningRate` instead.
+   */
+  get config(): OptimizerConfig {
+    return Object.freeze({ ...this.#config, learningRate: this.learningRate });
+  }
+
+  /**
+   * The learning rate of the next step (a schedule evaluated at `iterations`). Settable at any
+   * time, to a number or a `wg.optimizers.schedules.*` schedule (which replaces any earlier one):
+   * it takes effect at the next step, without recompiling; nothing is read back.
+   */
+  get learningRate(): number {
+    return this.#schedule ? this.#schedule.call(this.iterations) : this.#lr;
+  }
+
+  set learningRate(lr: LearningRate) {
+    if (lr instanceof LearningRateSchedule) {
+      this.#schedule = lr;
+      return;
+    }
+    this.#lr = learningRateValue(`optimizers.${this.#config.kind}.learningRate`, lr);
+    this.#schedule = null;
+  }
+
+  /** TF.js's spelling of `optimizer.learningRate = lr`. */
+  setLearningRate(lr: LearningRate): void {
+    this.learningRate = lr;
+  }
+
+  /** The schedule in use, or null for a constant learning rate. */
+  get schedule(): LearningRateSchedule | null {
+    return this.#schedule;
   }
 
   #slotsFor(w: Variable): Variable[] {
     let s = this.#slots.get(w);
     if (!s) {
-      const names = this.config.kind === 'sgd' && this.config.momentum === 0 ? [] : SLOT_NAMES[this.config.kind];
+      const c = this.#config;
+      const names = c.kind === 'sgd' && c.momentum === 0 ? [] : SLOT_NAMES[c.kind];
       s = names.map((n) => tidy(() => variable(fill(w.shape, 0), { name: `${w.name}/${n}`, trainable: false })));
       this.#slots.set(w, s);
     }
@@ -46,7 +96,7 @@ export class Optimizer {
   }
 
   #update(): OptimizerUpdate {
-    const c = this.config;
+    const c = { ...this.#config, learningRate: this.learningRate };
     return c.kind === 'adam' ? { ...c, step: this.iterations + 1 } : c;
   }
 
@@ -75,6 +125,20 @@ export class Optimizer {
   }
 }
 
+/** A constant learning rate: finite and >= 0 (0 freezes training, as a schedule's floor may). */
+function learningRateValue(what: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0 && Number.isFinite(v))) {
+    throw new ValueError(`${what} must be a finite number >= 0 or a wg.optimizers.schedules.* schedule, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Splits a learning-rate option into the config's starting constant and an optional schedule. */
+function lrOption(kind: string, v: LearningRate | undefined, dflt: number): { learningRate: number; schedule?: LearningRateSchedule } {
+  if (v instanceof LearningRateSchedule) return { learningRate: v.call(0), schedule: v };
+  return { learningRate: learningRateValue(`optimizers.${kind}: learningRate`, v ?? dflt) };
+}
+
 function num(kind: string, name: string, v: unknown, ok: (x: number) => boolean, range: string): number {
   if (typeof v !== 'number' || !ok(v)) throw new ValueError(`optimizers.${kind}: ${name} must be ${range}, got ${String(v)}`);
   return v;
@@ -86,36 +150,51 @@ function checkKeys(kind: string, o: object, allowed: readonly string[]): void {
   }
 }
 
+/**
+ * The options of an optimizer factory. TF.js's positional form `adam(0.01)` is accepted for the
+ * learning rate alone; further positional values throw (TF.js's orders differ per optimizer).
+ */
+function options<T extends { learningRate?: LearningRate }>(kind: string, o: T | LearningRate | undefined, rest: readonly unknown[], allowed: readonly string[]): T {
+  if (rest.length > 0) {
+    throw new ValueError(`optimizers.${kind}: got ${rest.length + 1} positional arguments; only the learning rate may be positional: ` +
+      `pass an options object { ${allowed.join(', ')} }`);
+  }
+  if (o === undefined) return {} as T;
+  if (typeof o === 'number' || o instanceof LearningRateSchedule) return { learningRate: o } as T;
+  if (o === null || typeof o !== 'object') throw new ValueError(`optimizers.${kind}: expected an options object or a learning rate, got ${String(o)}`);
+  checkKeys(kind, o, allowed);
+  return o;
+}
+
 const positive = (x: number) => x > 0 && Number.isFinite(x);
 const unit = (x: number) => x >= 0 && x < 1;
 
-/** SGD (Keras defaults: learningRate 0.01, momentum 0). */
-export function sgd(o: { learningRate?: number; momentum?: number } = {}): Optimizer {
-  checkKeys('sgd', o, ['learningRate', 'momentum']);
-  return new Optimizer({
-    kind: 'sgd', learningRate: num('sgd', 'learningRate', o.learningRate ?? 0.01, positive, '> 0'),
-    momentum: num('sgd', 'momentum', o.momentum ?? 0, unit, 'in [0, 1)'),
-  });
+/** SGD (Keras defaults: learningRate 0.01, momentum 0). `learningRate` may be a schedule. */
+export function sgd(opts?: SgdOptions | LearningRate, ...rest: unknown[]): Optimizer {
+  const o = options('sgd', opts, rest, ['learningRate', 'momentum']);
+  const { learningRate, schedule } = lrOption('sgd', o.learningRate, 0.01);
+  return new Optimizer({ kind: 'sgd', learningRate, momentum: num('sgd', 'momentum', o.momentum ?? 0, unit, 'in [0, 1)') }, schedule);
 }
 
-/** RMSprop (Keras defaults: learningRate 0.001, rho 0.9, epsilon 1e-7). */
-export function rmsprop(o: { learningRate?: number; rho?: number; epsilon?: number } = {}): Optimizer {
-  checkKeys('rmsprop', o, ['learningRate', 'rho', 'epsilon']);
+/** RMSprop (Keras defaults: learningRate 0.001, rho 0.9, epsilon 1e-7). `learningRate` may be a schedule. */
+export function rmsprop(opts?: RmspropOptions | LearningRate, ...rest: unknown[]): Optimizer {
+  const o = options('rmsprop', opts, rest, ['learningRate', 'rho', 'epsilon']);
+  const { learningRate, schedule } = lrOption('rmsprop', o.learningRate, 0.001);
   return new Optimizer({
-    kind: 'rmsprop', learningRate: num('rmsprop', 'learningRate', o.learningRate ?? 0.001, positive, '> 0'),
-    rho: num('rmsprop', 'rho', o.rho ?? 0.9, unit, 'in [0, 1)'),
+    kind: 'rmsprop', learningRate, rho: num('rmsprop', 'rho', o.rho ?? 0.9, unit, 'in [0, 1)'),
     epsilon: num('rmsprop', 'epsilon', o.epsilon ?? 1e-7, positive, '> 0'),
-  });
+  }, schedule);
 }
 
-/** Adam (Keras defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7 outside the sqrt). */
-export function adam(o: { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number } = {}): Optimizer {
-  checkKeys('adam', o, ['learningRate', 'beta1', 'beta2', 'epsilon']);
+/** Adam (Keras defaults: learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7 outside the sqrt). `learningRate` may be a schedule. */
+export function adam(opts?: AdamOptions | LearningRate, ...rest: unknown[]): Optimizer {
+  const o = options('adam', opts, rest, ['learningRate', 'beta1', 'beta2', 'epsilon']);
+  const { learningRate, schedule } = lrOption('adam', o.learningRate, 0.001);
   return new Optimizer({
-    kind: 'adam', learningRate: num('adam', 'learningRate', o.learningRate ?? 0.001, positive, '> 0'),
+    kind: 'adam', learningRate,
     beta1: num('adam', 'beta1', o.beta1 ?? 0.9, unit, 'in [0, 1)'), beta2: num('adam', 'beta2', o.beta2 ?? 0.999, unit, 'in [0, 1)'),
     epsilon: num('adam', 'epsilon', o.epsilon ?? 1e-7, positive, '> 0'),
-  });
+  }, schedule);
 }
 
 export type OptimizerName = 'sgd' | 'rmsprop' | 'adam';

@@ -23,4 +23,13 @@ it('npm run docs generates the API reference without a warning', async () => {
   for (const page of ['classes/Tensor.html', 'classes/layers.BatchNormalization.html']) {
     expect(existsSync(join(ROOT, 'docs/api', page)), page).toBe(true);
   }
+  // The overview page (docs/overview.md), the guides and semantics as documents, and the ops
+  // as functions grouped by category rather than a bare list of variables.
+  expect(index).toContain('Where things are');
+  for (const doc of ['learning-rate', 'early-stopping', 'fine-tuning', 'saving-and-loading', 'memory', 'semantics', 'environment']) {
+    expect(existsSync(join(ROOT, 'docs/api/documents', `${doc}.html`)), doc).toBe(true);
+  }
+  for (const op of ['add', 'relu', 'tensor2d', 'sum', 'matmul']) expect(existsSync(join(ROOT, 'docs/api/functions', `${op}.html`)), op).toBe(true);
+  const modules = readFileSync(join(ROOT, 'docs/api/modules.html'), 'utf8');
+  for (const c of ['Creation', 'Elementwise', 'Reductions', 'Movement', 'Gradients', 'Memory', 'Backend']) expect(modules).toContain(`section-${c}`);
 });

@@ -109,11 +109,13 @@ afterAll(() => {
 });
 
 describe('the packed tarball', () => {
-  it('holds the ES module, its source map, the declarations and the README; no sources or tests', () => {
+  it('holds the ES module, its source map, the declarations, the README and docs/*.md; no sources or tests', () => {
     for (const f of ['package.json', 'README.md', 'dist/wgnn.js', 'dist/wgnn.js.map', 'dist/wgnn.d.ts', 'dist/types/index.d.ts']) {
       expect(tarballFiles).toContain(f);
     }
-    expect(tarballFiles.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
+    // README's links into docs/ resolve in the package too (docs/api, generated, stays out).
+    for (const f of ['docs/semantics.md', 'docs/environment.md', 'docs/guides/learning-rate.md']) expect(tarballFiles).toContain(f);
+    expect(tarballFiles.filter((f) => !f.startsWith('dist/') && !/^docs\/(guides\/)?[\w-]+\.md$/.test(f) && !['package.json', 'README.md'].includes(f))).toEqual([]);
     const installed = JSON.parse(readFileSync(join(scratch, 'node_modules/wgnn/package.json'), 'utf8')) as
       { exports: Record<string, unknown>; sideEffects: boolean };
     expect(installed.exports['.']).toMatchObject({ types: './dist/wgnn.d.ts', import: './dist/wgnn.js' });

@@ -202,3 +202,28 @@ describe('image layers both ways (padding, pooling, ReLU, Flatten, Softmax)', ()
     expect(back.layers.map((l) => [l.getClassName(), l.name])).toEqual(ref.layers.map((l) => [l.getClassName(), l.name]));
   });
 });
+
+describe('a CNN both ways (Conv2D, DepthwiseConv2D, SeparableConv2D, BN, pooling)', () => {
+  const IMG = Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.cos(0.23 * i) * 1.2);
+  it('TF.js trains it, wgnn reads it: same predictions and moving statistics; wgnn writes it back, TF.js reads it', async () => {
+    const ref = tf.sequential({ layers: [
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', inputShape: [8, 8, 3], name: 'cnn_conv', activation: 'relu' }),
+      tf.layers.batchNormalization({ name: 'cnn_bn', momentum: 0.8 }),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, name: 'cnn_dw' }),
+      tf.layers.separableConv2d({ filters: 5, kernelSize: 2, name: 'cnn_sep', padding: 'same' }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: 'cnn_max' }),
+      tf.layers.globalAveragePooling2d({ name: 'cnn_gap' }),
+      tf.layers.dense({ units: 2, activation: 'softmax', name: 'cnn_out' }),
+    ] });
+    ref.compile({ optimizer: tf.train.sgd(0.05), loss: 'categoricalCrossentropy' });
+    await ref.fit(tf.tensor(IMG, [2, 8, 8, 3]), tf.tensor([[1, 0], [0, 1]]), { epochs: 2, verbose: 0 });
+    const m = await wg.loadLayersModel(asWg(await tfArtifacts(ref)));
+    const theirs = await tfWeights(ref);
+    for (const w of m.weights) expect(await w.data()).toEqual(theirs[w.name]);
+    const want = (await (ref.predict(tf.tensor(IMG, [2, 8, 8, 3])) as tf.Tensor).data()) as Float32Array;
+    expect(await m.predict(wg.tensor(IMG, [2, 8, 8, 3])).data()).toBeAllClose(want, { rtol: 1e-5, atol: 1e-5 });
+    const back = await tfLoad(await m.save());
+    const again = (await (back.predict(tf.tensor(IMG, [2, 8, 8, 3])) as tf.Tensor).data()) as Float32Array;
+    expect(again).toBeAllClose(want, { rtol: 1e-6, atol: 1e-7 });
+  });
+});

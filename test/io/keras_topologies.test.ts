@@ -187,6 +187,9 @@ describe('tf.keras 2 through the TF.js converter', () => {
     const art = { modelTopology: keras2(reg), weightSpecs, weightData: weightsFor(weightSpecs) } as unknown as wg.ModelArtifacts;
     const m = await wg.loadLayersModel(art);
     expect(m.layers[1].trainable).toBe(false);
+    // Keras's training_config in the topology compiles the model (SGD with Keras's `lr` spelling).
+    expect(m.compiled?.optimizer.config).toEqual({ kind: 'sgd', learningRate: 0.01, momentum: 0 });
+    expect(m.compiled?.lossName).toBe('categoricalCrossentropy');
     await samePredictions(m, await tfTwin(art, tfRef('k2')), 3);
     const saved = (await m.save()).modelTopology as { config: { layers: { config: Record<string, unknown> }[] } };
     expect(saved.config.layers[1].config.kernel_initializer).toEqual({ class_name: 'VarianceScaling', config: { scale: 2, mode: 'fan_in', distribution: 'normal', seed: null } });

@@ -113,3 +113,43 @@ describe('loadLayersModel refuses untrusted files clearly, leaving memory at its
     expect(m.weights.map((w) => w.name)).toEqual(a.specs.map((s) => s.name));
   });
 });
+
+describe('arbitrary corruption of a model file', () => {
+  /** Every [path, value] leaf of a JSON value. */
+  function leaves(v: unknown, path: (string | number)[] = []): (string | number)[][] {
+    if (Array.isArray(v)) return [path, ...v.flatMap((x, i) => leaves(x, [...path, i]))];
+    if (v !== null && typeof v === 'object') return [path, ...Object.entries(v).flatMap(([k, x]) => leaves(x, [...path, k]))];
+    return [path];
+  }
+
+  function setAt(root: Json, path: (string | number)[], value: unknown): Json {
+    if (path.length === 0) return value as Json;
+    let o: any = root;
+    for (const p of path.slice(0, -1)) o = o[p];
+    if (value === undefined) {
+      if (Array.isArray(o)) o.splice(path[path.length - 1] as number, 1);
+      else delete o[path[path.length - 1]];
+    } else o[path[path.length - 1]] = value;
+    return root;
+  }
+
+  it('is a ValueError or ShapeError (never a TypeError), or loads; memory() is back to its baseline either way', async () => {
+    const fc = await import('fast-check');
+    const base = await tfjsArtifacts('fuzz');
+    const file = { topo: base.topo, specs: base.specs };
+    const paths = leaves(file);
+    const replacement = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer({ min: -3, max: 9 }), fc.string({ maxLength: 4 }),
+      fc.constant([]), fc.constant({}), fc.constant('__proto__'), fc.constant([null, 3]), fc.constant(1e12));
+    await fc.assert(fc.asyncProperty(fc.nat({ max: paths.length - 1 }), replacement, async (at, value) => {
+      const f = setAt(structuredClone(file), paths[at], value);
+      const before = wg.memory();
+      try {
+        const m = await wg.loadLayersModel({ modelTopology: f?.topo, weightSpecs: f?.specs, weightData: base.data } as never);
+        for (const w of m.weights) w.dispose();
+      } catch (e) {
+        if (!(e instanceof wg.ValueError || e instanceof wg.ShapeError)) throw e;
+      }
+      expect(wg.memory()).toEqual(before);
+    }), { numRuns: 300, seed: 7 });
+  });
+});

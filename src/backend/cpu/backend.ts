@@ -51,7 +51,7 @@ export class CpuBackend implements Backend {
 
   async read(handle: DataHandle, size: number): Promise<Float32Array> {
     checkSize('read', 'the buffer', arr(handle), size);
-    return Float32Array.from(arr(handle).subarray(0, size));
+    return this.readSync(handle, size);
   }
 
   /** The stored values without rounding to float32 (float64 references). */
@@ -253,4 +253,8 @@ export class CpuBackend implements Backend {
   }
 
   dispose(): void {}
+
+  readSync(handle: DataHandle, size: number): Float32Array {
+    return Float32Array.from(arr(handle).subarray(0, size));
+  }
 }

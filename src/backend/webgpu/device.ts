@@ -3,6 +3,7 @@
  * package, Google's Dawn). Nothing here records work; see context.ts.
  */
 import { BackendError } from '../../core/errors.js';
+import { diagnoseNoAdapter, ensureVulkanLoader, type LoaderState } from './node_vulkan.js';
 
 /** An adapter and the device requested from it, with the limits we asked for. */
 export interface AcquiredGpu {
@@ -17,9 +18,10 @@ interface DawnModule {
   globals: object;
 }
 
-/** Where Dawn's GPU object lives for the life of the process (see ENVIRONMENT.md, pitfall). */
+/** Where Dawn's GPU object lives for the life of the process (see docs/environment.md: it must stay reachable). */
 interface DawnHolder {
   __wgnnDawn?: GPU;
+  __wgnnVulkanLoader?: LoaderState;
 }
 
 /** Limits we raise up to what the adapter offers: big tensors and large workgroups. */
@@ -43,6 +45,7 @@ async function nodeGpu(): Promise<GPU | undefined> {
     return undefined;
   }
   Object.assign(globalThis, mod.globals);
+  holder.__wgnnVulkanLoader = ensureVulkanLoader();
   const gpu = mod.create([]);
   // Dawn's GPU object must stay reachable: V8 collecting it mid-run crashes the process.
   holder.__wgnnDawn = gpu;
@@ -73,16 +76,16 @@ export async function acquireGpu(gpu?: GPU): Promise<AcquiredGpu> {
   if (!chosen) {
     throw new BackendError(
       isNode()
-        ? "webgpu: no WebGPU implementation found; install the optional 'webgpu' package (Dawn for Node)"
+        ? "webgpu: no WebGPU implementation found: the optional 'webgpu' package (Dawn for Node) is not installed (npm install webgpu)"
         : 'webgpu: navigator.gpu is not available in this browser (WebGPU needs a secure context)',
     );
   }
   const adapter = await chosen.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
+    const loader = (globalThis as DawnHolder).__wgnnVulkanLoader;
     throw new BackendError(
-      isNode()
-        ? 'webgpu: no adapter found; in Node set VK_ICD_FILENAMES to a Vulkan driver manifest ' +
-          '(e.g. VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)'
+      isNode() && chosen === (globalThis as DawnHolder).__wgnnDawn && loader
+        ? `webgpu: no adapter found: ${await diagnoseNoAdapter(loader)}`
         : 'webgpu: no adapter found (in Chromium, WebGPU may need --enable-unsafe-webgpu)',
     );
   }

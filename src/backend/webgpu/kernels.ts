@@ -19,6 +19,7 @@ import { accumulateStep, assign, assignAll, checkFinite, checkFiniteAll, optimiz
 /** Backend methods that record device work (everything but bookkeeping and transfers). */
 export type KernelName = Exclude<
   keyof Backend, 'name' | 'description' | 'upload' | 'read' | 'free' | 'bufferCount' | 'sync' | 'dispose'
+  | 'readSync'
 >;
 
 /** The shaders a kernel dispatches and the function recording them (context first). */
