@@ -24,6 +24,8 @@ export interface FineTuneSettings {
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  /** Seed of the head's initial weights (the same head in both runs). */
+  readonly headSeed: number;
 }
 
 /** The BN layer whose moving statistics the page plots, and how many of its channels. */
@@ -90,7 +92,9 @@ export function buildRun(pretrained: wg.Model, kind: RunKind, s: FineTuneSetting
   freeze(base, kind);
   const inp = wg.input({ shape: [s.size, s.size, 3] });
   const pooled = wg.layers.globalAveragePooling2d({ name: 'head_pool' }).apply(base.apply(inp));
-  const out = wg.layers.dense({ units: s.classes, activation: 'softmax', name: 'head' }).apply(pooled);
+  const out = wg.layers.dense({
+    units: s.classes, activation: 'softmax', name: 'head', kernelInitializer: { name: 'glorotUniform', seed: s.headSeed },
+  }).apply(pooled);
   const model = wg.model({ inputs: inp, outputs: out, name: `finetune_${kind}` });
   model.compile({ optimizer: wg.optimizers.adam({ learningRate: s.learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const bn = base.getLayer(WATCHED_BN);

@@ -16,6 +16,7 @@ import { ownImages, type OwnImages } from './finetune_files.js';
 const MODEL_URL = '/pretrained/model.json';
 const TRAIN_SEED = 1;
 const TEST_SEED = 2;
+const HEAD_SEED = 1;
 const THUMBS = 9;
 
 const num = (id: string, fallback: number) => numberValue(byId(id, HTMLInputElement), fallback);
@@ -28,6 +29,7 @@ function readSettings(): FineTuneSettings & { perClass: number; testPerClass: nu
     epochs: Math.round(num('ft-epochs', 3)),
     batchSize: Math.round(num('ft-batch', 4)),
     learningRate: num('ft-lr', 0.02),
+    headSeed: HEAD_SEED,
     perClass: Math.round(num('ft-train', 8)),
     testPerClass: Math.round(num('ft-test', 8)),
   };

@@ -67,10 +67,10 @@ function contrasting(rand: () => number, other: Rgb, gap: number): Rgb {
 }
 
 /**
- * Pale colours: every value mapped into [0.55, 1]. The new images' statistics are then far from
+ * Pale colours: every value mapped into [0.7, 1]. The new images' statistics are then far from
  * those the network was trained on, which is what makes training-mode BN (the trap) visible.
  */
-const pale = (v: number) => 0.55 + 0.45 * v;
+const pale = (v: number) => 0.7 + 0.3 * v;
 
 const SUB = [0.25, 0.75];
 
@@ -93,7 +93,7 @@ function draw(kind: ShapeClass, size: number, rand: () => number, out: Float32Ar
   }
 }
 
-/** `perClass` images of each class, interleaved (circle, square, triangle, circle, ...). */
+/** `perClass` images of each class, interleaved (class 0, 1, 2, 0, ...). */
 export function drawShapes(perClass: number, size: number, seed: number): ImageSet {
   const rand = seeded(seed);
   const n = perClass * SHAPE_CLASSES.length;
