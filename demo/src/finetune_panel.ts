@@ -105,8 +105,9 @@ class RunView {
 
 function tensors(train: ImageSet, own: OwnImages | null, test: ImageSet): Data {
   const s = train.size;
-  const x = own && own.n > 0 ? Float32Array.from([...train.x, ...own.x]) : train.x;
-  const y = own && own.n > 0 ? Float32Array.from([...train.y, ...own.y]) : train.y;
+  // The user's images first: fit drops the last partial batch, which must not be theirs.
+  const x = own && own.n > 0 ? Float32Array.from([...own.x, ...train.x]) : train.x;
+  const y = own && own.n > 0 ? Float32Array.from([...own.y, ...train.y]) : train.y;
   const n = y.length;
   return {
     xTrain: wg.tensor(x, [n, s, s, 3]), yTrain: wg.tensor(y, [n]),
@@ -175,7 +176,8 @@ async function runBoth(): Promise<void> {
       if (i === 0) byId('ft-model-info', HTMLElement).textContent = modelLine(info);
       results[kind] = result;
     }
-    report(out, results.frozen!, results.trap!, { backend, ms: performance.now() - t0, images: data.yTrain.shape[0], held: test.n });
+    const images = data.yTrain.shape[0] - (data.yTrain.shape[0] % Math.min(s.batchSize, data.yTrain.shape[0]));
+    report(out, results.frozen!, results.trap!, { backend, ms: performance.now() - t0, images, held: test.n });
     text.textContent = `Done in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${backend}`;
   } catch (e) {
     out.textContent = `Fine-tuning failed: ${describeError(e)}`;

@@ -4,7 +4,7 @@
  * 390x844: the pretrained network loads from the page's own server (its figures are shown), both
  * runs train with live plots, the frozen run's BN statistics stay bit for bit what they were, the
  * trap run's move, both inference-mode accuracies are printed with the time and backend, and the
- * explanation is there. Accuracies and times are printed (figures, not assertions). Full-page
+ * explanation is there; images the user picks join the training set. Accuracies and times are printed (figures, not assertions). Full-page
  * screenshots go to test-results/demo/ (with WGNN_UPDATE_SCREENSHOTS=1 also demo/screenshots/).
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -116,5 +116,19 @@ describe('demo section 3: fine-tune a pretrained network', () => {
       await shoot(demo, `finetune-cpu-${viewport.width}x${viewport.height}.png`, name === 'phone');
       await demo.page.close();
     }
+  });
+
+  it('takes images the user picks into the next run\'s training set, resized to the input size', async () => {
+    const demo = await openDemo(cpu, url, VIEWPORTS.desktop);
+    const png = await demo.page.locator('#ft-thumbs canvas').first().screenshot();
+    await demo.page.getByTestId('ft-files-class').selectOption('2');
+    await demo.page.getByTestId('ft-files').setInputFiles(['a', 'b', 'c', 'd'].map((n) => ({ name: `${n}.png`, mimeType: 'image/png', buffer: png })));
+    await demo.page.waitForFunction(() => document.querySelector('[data-testid="ft-files-info"]')?.textContent !== '');
+    expect(await demo.page.getByTestId('ft-files-info').textContent())
+      .toBe('4 of your images (resized to 32×32) join the training set of the next run.');
+    const text = await runAndRead(demo.page, 'ft-run', 'ft-output', 280_000);
+    expect(text).toContain('(24 images, trained on 28)');
+    expect(demo.errors).toEqual([]);
+    await demo.page.close();
   });
 });
