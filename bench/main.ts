@@ -20,10 +20,12 @@ import { batchNormGrad, batchNormInfer, batchNormTrain } from '../src/backend/we
 import type { GpuContext, GpuHandle } from '../src/backend/webgpu/context.js';
 import { B2B, VARIANTS, copySet } from './copy.js';
 import { convRows } from './conv.js';
+import { median, timeAll as timeAllN } from './timing.js';
 import {
-  tf, tfAdapter, tfBnTrain, tfDisposeCase, tfFitEpoch, tfMlpModel, tfSeedModel, tfSync, useTf, type TfModelCase,
+  tf, tfAdapter, tfBnTrain, tfDisposeCase, tfFitEpoch, tfMlp512Model, tfMlpModel, tfSeedModel, tfSync, useTf, type TfModelCase,
 } from './tfjs_peers.js';
-import { wg, wgDisposeCase, wgFitEpoch, wgMlpModel, wgSeedModel, type WgModelCase } from './wgnn_steps.js';
+import { wg, wgDisposeCase, wgFitEpoch, wgMlp512Model, wgMlpModel, wgSeedModel, type WgModelCase } from './wgnn_steps.js';
+import { fmaPeak, predictRows, productRows } from './products.js';
 
 export interface BenchRow {
   readonly name: string;
@@ -43,47 +45,15 @@ const reps = Number(params.get('reps') ?? 7);
 const skipPeers = params.get('peers') === '0';
 /** `only=steps`: section 3 alone (quick before/after checks of the training step). */
 const stepsOnly = params.get('only') === 'steps';
+/** `only=products`: section 5 alone (FMA peak, products, predict at batch 1). */
+const productsOnly = params.get('only') === 'products';
 const out = document.getElementById('out') as HTMLPreElement;
 const log = (s: string): void => {
   out.textContent += `\n${s}`;
   console.log(s);
 };
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-// ---------------------------------------------------------------------------------------------
-// GPU timing helpers (wgnn's device)
-
-async function once(ctx: GpuContext, run: () => void): Promise<{ ms: number; dispatches: number }> {
-  const d0 = ctx.dispatchCount;
-  const t0 = performance.now();
-  run();
-  ctx.flush();
-  await ctx.device.queue.onSubmittedWorkDone();
-  return { ms: performance.now() - t0, dispatches: ctx.dispatchCount - d0 };
-}
-
-/** Median ms of each of `runs`, interleaved rep by rep (A B C ... A B C ...), after one warm-up each. */
-async function timeAll(ctx: GpuContext, runs: readonly (() => void)[], n = reps): Promise<{ ms: number; dispatches: number }[]> {
-  for (const run of runs) {
-    run();
-    await ctx.sync();
-  }
-  const times = runs.map((): number[] => []);
-  const dispatches = runs.map(() => 0);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < runs.length; k++) {
-      const r = await once(ctx, runs[k]);
-      times[k].push(r.ms);
-      dispatches[k] = r.dispatches;
-    }
-  }
-  return times.map((t, k) => ({ ms: median(t), dispatches: dispatches[k] }));
-}
+const timeAll = (ctx: GpuContext, runs: readonly (() => void)[], n = reps) => timeAllN(ctx, runs, n);
 
 /** Times `kernel` and every copy variant of `copyElements` f32 together; the roofline fields of a row. */
 async function withRoofline(ctx: GpuContext, kernel: () => void, copyElements: number, n = reps) {
@@ -280,8 +250,10 @@ async function tfSteps(make: () => TfModelCase): Promise<StepResult> {
 async function stepRows(adapter: string, tfWebgpu: { ok: boolean; adapter: string }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const models = [
-    { id: 'seed', shape: [3, 5], wgMake: () => wgSeedModel(MAX_BATCHES), tfMake: () => tfSeedModel(MAX_BATCHES) },
-    { id: 'mlp', shape: [256, 784], wgMake: () => wgMlpModel(MAX_BATCHES, 'rmsprop'), tfMake: () => tfMlpModel(MAX_BATCHES, 'rmsprop') },
+    { id: 'seed', shape: [3, 5], optimizer: 'rmsprop', wgMake: () => wgSeedModel(MAX_BATCHES), tfMake: () => tfSeedModel(MAX_BATCHES) },
+    { id: 'mlp', shape: [256, 784], optimizer: 'rmsprop', wgMake: () => wgMlpModel(MAX_BATCHES, 'rmsprop'), tfMake: () => tfMlpModel(MAX_BATCHES, 'rmsprop') },
+    // Issue 14: 784-512-BN-ReLU-512-BN-ReLU-10, Adam, batch 32.
+    { id: 'mlp512-b32', shape: [32, 784], optimizer: 'adam', wgMake: () => wgMlp512Model(MAX_BATCHES, 32), tfMake: () => tfMlp512Model(MAX_BATCHES, 32) },
   ];
   for (const m of models) {
     const results: Record<string, StepResult> = {};
@@ -309,7 +281,7 @@ async function stepRows(adapter: string, tfWebgpu: { ok: boolean; adapter: strin
         peer: who.split('-')[0], stepMs: r.stepMs, submits: who === 'wgnn-webgpu' ? r.submits ?? null : null,
         readbacksPerEpoch: who === 'wgnn-webgpu' ? r.readbacks ?? null : null,
         batchesPerEpoch: r.batches, epochs: r.epochs, speedupOfWgnnWebgpu: r.stepMs / ours,
-        optimizer: 'rmsprop', loss: m.id === 'seed' ? '(a,b)=>square(sub(a,b))' : 'categoricalCrossentropy',
+        optimizer: m.optimizer, loss: m.id === 'seed' ? '(a,b)=>square(sub(a,b))' : 'categoricalCrossentropy',
       });
     }
   }
@@ -402,7 +374,13 @@ async function main(): Promise<void> {
     log(`tfjs ${tf.version.tfjs}: webgpu ${s.ok ? `ok, ${tfWebgpu.adapter}` : `unavailable: ${s.why}`}`);
   }
   const rows: BenchRow[] = [];
-  const cases: [number[], number][] = stepsOnly ? [] : [[[65536, 64], 1], [[32, 56, 56, 64], 3], [[32, 64, 56, 56], 1]];
+  if (productsOnly) {
+    rows.push(...(await productSection(backend, adapter, tfWebgpu.ok)));
+    publish(rows, t0, tfWebgpu);
+    return;
+  }
+  const cases: [number[], number][] = stepsOnly ? [] : [[[65536, 64], 1], [[32, 56, 56, 64], 3], [[32, 64, 56, 56], 1],
+    [[50000, 13], 1], [[4096, 1000], 1]];
   for (const [shape, axis] of cases) rows.push(...(await batchNormRows(ctx, adapter, shape, axis)));
   log(`section 1: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   if (!stepsOnly) rows.push(...(await bnPeerRows(adapter, tfWebgpu)));
@@ -412,6 +390,26 @@ async function main(): Promise<void> {
   await wg.init({ backend: 'webgpu' });
   if (!stepsOnly) rows.push(...(await foundationRows(engine.backend as WebGpuBackend, adapter)));
   for (const [shape, axis] of cases) rows.push(cpuTrainRow(shape, axis));
+  if (!stepsOnly) rows.push(...(await productSection(engine.backend as WebGpuBackend, adapter, tfWebgpu.ok)));
+  log(`section 5: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  publish(rows, t0, tfWebgpu);
+}
+
+/** 5. FMA peak, products against it, MLP predict at batch 1. */
+async function productSection(backend: WebGpuBackend, adapter: string, tfWebgpuOk: boolean): Promise<BenchRow[]> {
+  const peak = await fmaPeak(backend.ctx, reps);
+  log(`FMA peak: ${peak.gflops.toFixed(2)} GFLOP/s (${peak.ms.toFixed(2)} ms)`);
+  const rows: BenchRow[] = [{
+    name: 'fma peak (register-only)', shape: [], axis: null, backend: 'webgpu', adapter, ms: peak.ms, copyMs: null,
+    ratioToCopy: null, dispatches: 1, gflops: peak.gflops,
+  }];
+  rows.push(...(await productRows(backend, adapter, peak.gflops, reps)));
+  rows.push(...(await predictRows(adapter, tfWebgpuOk, skipPeers)));
+  await wg.init({ backend: 'webgpu' });
+  return rows;
+}
+
+function publish(rows: BenchRow[], t0: number, tfWebgpu: { ok: boolean; why: string; adapter: string }): void {
   const meta = {
     date: new Date().toISOString(), userAgent: navigator.userAgent, tfjs: tf.version.tfjs,
     tfWebgpu, reps, copyVariants: [...VARIANTS.map((v) => v.name), B2B], seconds: (performance.now() - t0) / 1000,

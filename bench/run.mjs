@@ -5,8 +5,8 @@
  * publish its results, and writes bench/results/latest.json and latest.md (see bench/README.md).
  * Env: WGNN_CHROMIUM (browser path, default /usr/bin/chromium), WGNN_BENCH_REPS (default 7),
  * WGNN_BENCH_PEERS=0 (skip TF.js), WGNN_BENCH_OUT (output folder, default bench/results),
- * WGNN_BENCH_ONLY=steps (section 3 alone: latest.json only, no markdown); WGNN_BENCH_ONLY=conv
- * (bench/conv.ts: convolution GFLOP/s alone, latest.json only).
+ * WGNN_BENCH_ONLY=steps|conv|products (section 3, bench/conv.ts's convolution GFLOP/s, or section 5 alone:
+ * latest.json only, no markdown).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
@@ -32,7 +32,8 @@ await server.listen();
 const { port } = server.httpServer.address();
 const reps = Number(process.env.WGNN_BENCH_REPS ?? 7);
 const peers = process.env.WGNN_BENCH_PEERS === '0' ? '0' : '1';
-const only = ['steps', 'conv'].includes(process.env.WGNN_BENCH_ONLY) ? `&only=${process.env.WGNN_BENCH_ONLY}` : '';
+const onlyName = process.env.WGNN_BENCH_ONLY;
+const only = ['steps', 'conv', 'products'].includes(onlyName) ? `&only=${onlyName}` : '';
 const url = `http://127.0.0.1:${port}/bench/index.html?reps=${reps}&peers=${peers}${only}`;
 const loadBefore = loadavg();
 
@@ -56,7 +57,7 @@ try {
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(outcome.results, null, 2)}\n`);
   writeFileSync(join(outDir, 'latest.meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   if (only) {
-    console.log(`${process.env.WGNN_BENCH_ONLY} only: latest.json and latest.meta.json written, no markdown`);
+    console.log(`${onlyName} only: latest.json and latest.meta.json written, no markdown`);
   } else {
     const md = markdown(outcome.results, meta);
     writeFileSync(join(outDir, 'latest.md'), md);
@@ -137,11 +138,12 @@ function markdown(rows, meta) {
     'ms per training step = one `fit` epoch over K batches (shuffle off; forward, loss, backward, optimizer,',
     'moving averages) / K, GPU awaited at the end; median of the epochs. Seed: Input([5]) -> BatchNormalization',
     '(epsilon 1e-9), loss (a,b) => square(sub(a,b)), rmsprop, batch 3. MLP: 784 -> dense 256 -> BN -> ReLU ->',
-    'dense 10 softmax, categorical crossentropy, rmsprop, batch 256. Dispatches / submits per step: wgnn-webgpu',
+    'dense 10 softmax, categorical crossentropy, rmsprop, batch 256. mlp512-b32: 784 -> 512 -> BN -> ReLU -> 512 -> BN ->',
+    'ReLU -> 10 softmax, Adam, batch 32 (issue 14). Dispatches / submits per step: wgnn-webgpu',
     '(`wg.backendStats()` deltas over the epoch / K; includes the per-batch gather and the epoch sums).', '',
     '| model | wgnn-webgpu | dispatches/step | submits/step | wgnn-cpu | tfjs-webgpu | tfjs-cpu | vs tfjs-webgpu | vs tfjs-cpu | wgnn webgpu/cpu | K (wgnn-webgpu, tfjs-webgpu) |',
     '|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const m of ['seed', 'mlp']) {
+  for (const m of ['seed', 'mlp', 'mlp512-b32']) {
     const g = rows.find((r) => r.name === `step-${m}-wgnn-webgpu`);
     if (!g) continue;
     const c = rows.find((r) => r.name === `step-${m}-wgnn-cpu`);
@@ -149,6 +151,23 @@ function markdown(rows, meta) {
     const tc = rows.find((r) => r.name === `step-${m}-tfjs-cpu`);
     lines.push(`| ${m} ${shape(g)} | ${ms(g.stepMs)} | ${fmt(g.dispatches, 1)} | ${fmt(g.submits, 2)} | ${ms(c?.stepMs)} | ${ms(tg?.stepMs)} | ${ms(tc?.stepMs)} | ` +
       `**${fmt(tg?.speedupOfWgnnWebgpu, 1)}x** | **${fmt(tc?.speedupOfWgnnWebgpu, 1)}x** | ${fmt(g.stepMs / c?.stepMs)} | ${g.batchesPerEpoch}, ${tg?.batchesPerEpoch ?? '-'} |`);
+  }
+
+  const peak = rows.find((r) => r.name === 'fma peak (register-only)');
+  if (peak) {
+    lines.push('', '## (iv) Matrix products vs the FMA peak', '',
+      `FMA peak (bench/fma.wgsl, register-only): **${fmt(peak.gflops)} GFLOP/s**. Each product through the backend's`,
+      'matmul after the chooser\'s autotune settled (`kernel` = its pick); every candidate forced by the override in the',
+      'same repetitions (ms). Transposed operands have the FLOPs of the plain product above them.', '',
+      '| product | [M,K,N] | ms | kernel | GFLOP/s | of peak | candidates (ms) |', '|---|---|---|---|---|---|---|');
+    for (const r of rows.filter((x) => x.name.startsWith('matmul '))) {
+      const each = Object.entries(r.kernelsMs ?? {}).map(([k, v]) => `${k} ${ms(v)}`).join(', ');
+      lines.push(`| ${r.name.slice(7)} | ${shape(r)} | ${ms(r.ms)} | ${r.kernel} | ${fmt(r.gflops)} | **${fmt(100 * r.fractionOfPeak, 0)}%** | ${each} |`);
+    }
+    const p = (who) => rows.find((r) => r.name === `predict-mlp512-b1-${who}`);
+    lines.push('', 'MLP 784-512-BN-ReLU-512-BN-ReLU-10 `predict` at batch 1 (output read back), ms:', '',
+      '| wgnn-webgpu | wgnn-cpu | tfjs-webgpu | tfjs-cpu |', '|---|---|---|---|',
+      `| ${ms(p('wgnn-webgpu')?.ms)} | ${ms(p('wgnn-cpu')?.ms)} | ${ms(p('tfjs-webgpu')?.ms)} | ${ms(p('tfjs-cpu')?.ms)} |`);
   }
 
   lines.push('', '## All rows', '', '| name | shape | axis | backend | ms | copyMs | ratioToCopy | dispatches |', '|---|---|---|---|---|---|---|---|');

@@ -105,6 +105,27 @@ export function tfMlpModel(batches: number, optimizer: 'rmsprop' | 'sgd'): TfMod
   return { model, x, y, batchSize: 256 };
 }
 
+/** The issue-14 MLP: 784 -> 512 -> BN -> ReLU -> 512 -> BN -> ReLU -> 10 softmax, Adam. */
+export function tfMlp512Model(batches: number, batchSize: number): TfModelCase {
+  const block = (): tf.layers.Layer[] => [
+    tf.layers.batchNormalization({ axis: -1, momentum: 0.99, epsilon: 1e-3 }), tf.layers.activation({ activation: 'relu' }),
+  ];
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 512, inputShape: [784] }), ...block(),
+      tf.layers.dense({ units: 512 }), ...block(),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  const n = batchSize * batches;
+  const x = tf.randomUniform([n, 784], 0, 1);
+  const labels = tf.randomUniform([n], 0, 10, 'int32');
+  const y = tf.oneHot(labels, 10).toFloat();
+  labels.dispose();
+  return { model, x, y, batchSize };
+}
+
 /**
  * One fit epoch over the first `batches` batches (no shuffle), GPU awaited; ms for the whole
  * epoch. `yieldEvery: 'never'`: no requestAnimationFrame waits between batches (fairer to TF.js).

@@ -38,6 +38,26 @@ export function wgMlpModel(batches: number, optimizer: 'rmsprop' | 'sgd'): WgMod
   return { model, x, y: wg.tensor(onehot, [n, 10]), batchSize: 256 };
 }
 
+/** The issue-14 MLP: 784 -> 512 -> BN -> ReLU -> 512 -> BN -> ReLU -> 10 softmax, Adam. */
+export function wgMlp512Model(batches: number, batchSize: number): WgModelCase {
+  const block = (): wg.Layer[] => [
+    wg.layers.batchNormalization({ axis: -1, momentum: 0.99, epsilon: 1e-3 }), wg.layers.activation({ activation: 'relu' }),
+  ];
+  const model = wg.sequential({
+    layers: [
+      wg.layers.dense({ units: 512, inputShape: [784] }), ...block(),
+      wg.layers.dense({ units: 512 }), ...block(),
+      wg.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+  const n = batchSize * batches;
+  const x = wg.randomUniform([n, 784], { seed: 4 });
+  const onehot = new Float32Array(n * 10);
+  for (let i = 0; i < n; i++) onehot[i * 10 + Math.floor(Math.random() * 10)] = 1;
+  return { model, x, y: wg.tensor(onehot, [n, 10]), batchSize };
+}
+
 export interface EpochStats { ms: number; dispatches: number; submits: number; readbacks: number }
 
 /** One fit epoch over the first `batches` batches (no shuffle), GPU awaited; ms and counters. */

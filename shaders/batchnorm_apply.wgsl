@@ -1,10 +1,14 @@
-// Batch normalization's elementwise pass, y = fma(x, scale, shift) per channel, for training
+// Batch normalization's elementwise pass, y = (x - mean) * scale + beta per channel, for training
 // (statistics from batchnorm_stats: stat = invStd) and inference (stat = moving variance, so
 // inference is this one dispatch). Per channel
 //
 //   invStd = stat                              (training)
 //          = inverseSqrt(stat + epsilon)       (inference, flags bit 3)
-//   scale  = gamma * invStd,  shift = beta - mean * scale   (SEMANTICS.md section 2)
+//   scale  = gamma * invStd,  y = fma(x - mean, scale, beta)   (SEMANTICS.md section 2)
+//
+// Not fma(x, scale, beta - mean * scale): when |mean * scale| dwarfs |y| (data at offset 1e4, a
+// one-row batch where scale = gamma / sqrt(eps)) the rounding of that shift wipes out y. x - mean
+// is exact for x near mean (Sterbenz), so this form costs one subtraction and loses nothing.
 //
 // Each thread owns one channel (or a vec4 of 4 channels) and a contiguous run of its items, so the
 // per-channel coefficients are computed once per thread, not per element. Same [outer, C, inner]
@@ -66,8 +70,8 @@ fn cursorNext(cur: Cursor) -> Cursor {
   return Cursor(select(cur.e + p.stride, cur.e + p.stride + p.jump, wrap), select(i, i - p.inner, wrap));
 }
 
-/** (scale, shift) of channel c. Unused gamma/beta bindings hold a placeholder buffer. */
-fn coefficients(c: u32) -> vec2<f32> {
+/** (scale, mean, beta) of channel c. Unused gamma/beta bindings hold a placeholder buffer. */
+fn coefficients(c: u32) -> vec3<f32> {
   let s = stat[c];
   let inv = select(s, inverseSqrt(s + p.epsilon), (p.flags & 8u) != 0u);
   var g = 1.0;
@@ -75,7 +79,7 @@ fn coefficients(c: u32) -> vec2<f32> {
   if ((p.flags & 2u) != 0u) { g = gamma[c]; }
   if ((p.flags & 4u) != 0u) { b = beta[c]; }
   let scale = g * inv;
-  return vec2<f32>(scale, b - mean[c] * scale);
+  return vec3<f32>(scale, mean[c], b);
 }
 
 @compute @workgroup_size(WG)
@@ -86,16 +90,20 @@ fn apply_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (t >= G * p.lanes) { return; }
   let g = t % G;
   let lane = t / G;
-  let k0 = coefficients(4u * g);
-  let k1 = coefficients(4u * g + 1u);
-  let k2 = coefficients(4u * g + 2u);
-  let k3 = coefficients(4u * g + 3u);
+  // Channels (4g + j) % C: 4g + j when C % 4 == 0; with C % 4 != 0 ("super4", rows read as
+  // super-rows of 4C values, groups = C, see batchnorm_stats.wgsl) the fixed slots of vec4 g.
+  let q = (vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u)) % p.channels;
+  let k0 = coefficients(q.x);
+  let k1 = coefficients(q.y);
+  let k2 = coefficients(q.z);
+  let k3 = coefficients(q.w);
   let scale = vec4<f32>(k0.x, k1.x, k2.x, k3.x);
-  let shift = vec4<f32>(k0.y, k1.y, k2.y, k3.y);
+  let mu = vec4<f32>(k0.y, k1.y, k2.y, k3.y);
+  let b = vec4<f32>(k0.z, k1.z, k2.z, k3.z);
   let first = lane * p.steps * G + g;
   let end = min(first + p.steps * G, p.total);
   for (var e = first; e < end; e += G) {
-    y4[e] = fma(x4[e], scale, shift);
+    y4[e] = fma(x4[e] - mu, scale, b);
   }
 }
 
@@ -108,10 +116,11 @@ fn apply_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
   let g = t % G;
   let lane = t / G;
   let k = coefficients(g);
-  let first = lane * p.steps * G + g;
+  // stepInner: 0, or the first element of the rows a super4 apply_rows4 leaves (rows % 4 of them).
+  let first = p.stepInner + lane * p.steps * G + g;
   let end = min(first + p.steps * G, p.total);
   for (var e = first; e < end; e += G) {
-    y[e] = fma(x[e], k.x, k.y);
+    y[e] = fma(x[e] - k.y, k.x, k.z);
   }
 }
 
@@ -124,11 +133,12 @@ fn apply_planes4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   let c = t / p.lanes;
   let k = coefficients(c);
   let scale = vec4<f32>(k.x);
-  let shift = vec4<f32>(k.y);
+  let mu = vec4<f32>(k.y);
+  let b = vec4<f32>(k.z);
   var cur = cursorStart(c, t % p.lanes);
   for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
-    y4[e] = fma(x4[e], scale, shift);
+    y4[e] = fma(x4[e] - mu, scale, b);
     cur = cursorNext(cur);
   }
 }
@@ -144,7 +154,7 @@ fn apply_planes(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   var cur = cursorStart(c, t % p.lanes);
   for (var n = 0u; n < p.steps && cur.e < p.total; n++) {
     let e = cur.e;
-    y[e] = fma(x[e], k.x, k.y);
+    y[e] = fma(x[e] - k.y, k.x, k.z);
     cur = cursorNext(cur);
   }
 }

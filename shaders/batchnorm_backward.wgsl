@@ -79,13 +79,20 @@ fn cursorNext(cur: Cursor) -> Cursor {
   return Cursor(select(cur.e + p.stride, cur.e + p.stride + p.jump, wrap), select(i, i - p.inner, wrap));
 }
 
+/** Channels of vec4 g in rows mode: (4g + j) % C, i.e. 4g + j when C % 4 == 0, and the fixed
+ * slots of a super-row (groups = C) when C % 4 != 0 ("super4"). */
+fn slots4(g: u32) -> vec4<u32> {
+  return (vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u)) % p.channels;
+}
+
 fn mean4(g: u32) -> vec4<f32> {
-  return vec4<f32>(mean[4u * g], mean[4u * g + 1u], mean[4u * g + 2u], mean[4u * g + 3u]);
+  let c = slots4(g);
+  return vec4<f32>(mean[c.x], mean[c.y], mean[c.z], mean[c.w]);
 }
 
 fn coef4(g: u32, k: u32) -> vec4<f32> {
-  let b = k * p.channels + 4u * g;
-  return vec4<f32>(part[b], part[b + 1u], part[b + 2u], part[b + 3u]);
+  let c = vec4<u32>(k * p.channels) + slots4(g);
+  return vec4<f32>(part[c.x], part[c.y], part[c.z], part[c.w]);
 }
 
 @compute @workgroup_size(WG)
@@ -238,7 +245,8 @@ fn dx_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let a = part[g];
   let b = part[G + g];
   let c = part[2u * G + g];
-  let first = lane * p.steps * G + g;
+  // stepInner: 0, or the first element of the rows a super4 dx_rows4 leaves (rows % 4 of them).
+  let first = p.stepInner + lane * p.steps * G + g;
   let end = min(first + p.steps * G, p.total);
   for (var e = first; e < end; e += G) {
     dx[e] = fma(a, dy[e], fma(b, x[e] - mu, c));
@@ -319,5 +327,57 @@ fn small_grad(@builtin(local_invocation_index) lid: u32) {
         dx[base + i] = fma(a, dy[base + i], fma(b, x[base + i] - mu, c));
       }
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows mode with C % 4 != 0 ("super4", see batchnorm_stats.wgsl): thread (g, lane) owns vec4 g
+// of each 4C-value super-row, slots j of channels c_j = (4g + j) % C in rows r_j = (4g + j) / C.
+// Partials of slot j go to partial row 4 * lane + r_j (the finalize runs with 4 * lanes); the
+// partials read the last, partial super-row element by element through f32 aliases of dy and x.
+// dx is dx_rows4 (its slots4 covers super4), then dx_rows over the last rows % 4 rows.
+@group(0) @binding(5) var<storage, read> dyTailP: array<f32>;
+@group(0) @binding(6) var<storage, read> xTailP: array<f32>;
+
+fn ownsTail(lane: u32) -> bool {
+  let tail = p.total / p.channels;
+  return tail * 4u < p.outer && lane * p.steps <= tail && tail < (lane + 1u) * p.steps;
+}
+
+@compute @workgroup_size(WG)
+fn partial_super4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let c = slots4(g);
+  let mu = mean4(g);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
+    let d = dy4[e];
+    s1 += d;
+    s2 = fma(d, x4[e] - mu, s2);
+  }
+  if (ownsTail(lane)) {
+    for (var j = 0u; j < 4u; j++) {
+      let i = 4u * (p.total + g) + j;
+      if (i < p.stride) {
+        let d = dyTailP[i];
+        s1[j] += d;
+        s2[j] = fma(d, xTailP[i] - mu[j], s2[j]);
+      }
+    }
+  }
+  let r = (vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u)) / G;
+  let L4 = 4u * p.lanes;
+  for (var j = 0u; j < 4u; j++) {
+    let row = 4u * lane + r[j];
+    part[3u * G + row * G + c[j]] = s1[j];
+    part[3u * G + (L4 + row) * G + c[j]] = s2[j];
   }
 }

@@ -224,7 +224,7 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
 // workgroup, since launching a dispatch costs more than the work. Thread `lid` owns channels
 // lid, lid + WG, ...: it loops over all of a channel's elements for the same shifted sums as
 // partial_* (shift = the channel's first value), finalizes as `finalize` does (same finiteness
-// rule, decided workgroup-wide after one barrier), then writes y = fma(x, scale, shift) for its
+// rule, decided workgroup-wide after one barrier), then writes y = fma(x - mean, scale, beta) for its
 // channels. flags: bit 0 update the moving statistics, bit 1 gamma given, bit 2 beta given.
 @compute @workgroup_size(WG)
 fn small_train(@builtin(local_invocation_index) lid: u32) {
@@ -268,13 +268,74 @@ fn small_train(@builtin(local_invocation_index) lid: u32) {
     if ((p.flags & 2u) != 0u) { g = gamma[c]; }
     if ((p.flags & 4u) != 0u) { b = beta[c]; }
     let scale = g * invStd[c];
-    let shift = b - mean[c] * scale;
+    let mu = mean[c];
     for (var o = 0u; o < p.outer; o++) {
       let base = (o * C + c) * E;
       for (var i = 0u; i < E; i++) {
-        y[base + i] = fma(x[base + i], scale, shift);
+        y[base + i] = fma(x[base + i] - mu, scale, b);
       }
     }
   }
   if ((p.flags & 1u) != 0u && skip && lid == 0u) { flag[0] = 1.0; }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows mode with C % 4 != 0 ("super4"): four rows are one super-row of 4C values, C vec4s, and
+// thread (g, lane) owns vec4 g of each super-row in its run, whose four slots hold the fixed
+// channels c_j = (4g + j) % C of rows r_j = (4g + j) / C. Loads stay vec4 at any C; the slots
+// fold in the finalize: slot j's partials go to partial row 4 * lane + r_j of channel c_j, so the
+// finalize sees 4 * lanes partials per channel. `total` = vec4s of the full super-rows; the last,
+// partial super-row (outer % 4 rows) is read through the f32 alias `xTail` of the same buffer,
+// element by element below `stride` = outer * C. Shift: each slot's channel's first value.
+@group(0) @binding(3) var<storage, read> xTail: array<f32>;
+
+/** Channel c and row r within the super-row of vec4 g's four slots. */
+struct Slots { c: vec4<u32>, r: vec4<u32> }
+
+fn slots(g: u32) -> Slots {
+  let q = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u);
+  return Slots(q % p.channels, q / p.channels);
+}
+
+/** Whether this lane's run of super-rows holds the partial last one (its index is total / C). */
+fn ownsTail(lane: u32) -> bool {
+  let tail = p.total / p.channels;
+  return tail * 4u < p.outer && lane * p.steps <= tail && tail < (lane + 1u) * p.steps;
+}
+
+@compute @workgroup_size(WG)
+fn partial_super4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  if (t >= G * p.lanes) { return; }
+  let g = t % G;
+  let lane = t / G;
+  let sl = slots(g);
+  let s = vec4<f32>(xTail[sl.c.x], xTail[sl.c.y], xTail[sl.c.z], xTail[sl.c.w]);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  let first = lane * p.steps * G + g;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
+    let d = x4[e] - s;
+    s1 += d;
+    s2 = fma(d, d, s2);
+  }
+  if (ownsTail(lane)) {
+    for (var j = 0u; j < 4u; j++) {
+      let i = 4u * (p.total + g) + j;
+      if (i < p.stride) {
+        let d = xTail[i] - s[j];
+        s1[j] += d;
+        s2[j] = fma(d, d, s2[j]);
+      }
+    }
+  }
+  let L4 = 4u * p.lanes;
+  for (var j = 0u; j < 4u; j++) {
+    let row = 4u * lane + sl.r[j];
+    part[row * G + sl.c[j]] = s1[j];
+    part[(L4 + row) * G + sl.c[j]] = s2[j];
+  }
 }

@@ -2,7 +2,8 @@
 // four 4x4 sub-blocks 32 rows / 32 columns apart, and walks K on its own, reading operands
 // straight from storage: no workgroup memory and no barriers, which are costly on SwiftShader
 // (on a real GPU, caches serve the overlapping reads of neighbouring invocations). A workgroup of
-// 8x8 invocations covers a 64x64 output tile. The 8x8 block reuses each loaded vec4 eight times.
+// 8x8 invocations covers a 64x64 output tile (other tile shapes below). The 8x8 block reuses
+// each loaded vec4 eight times.
 //
 // Transposes and batch broadcasting are strides: A[m, k] = a[aOff + m*aRow + k*aCol],
 // B[k, n] = b[bOff + k*bRow + n*bCol]; batch z decodes over `batchShape` into per-operand batch
@@ -10,6 +11,15 @@
 // TRANS_B), and the host picks one of four entry points by which operands may be read as vec4
 // along their contiguous axis (A: K, or M when transposed; B: N, or K when transposed): that
 // axis's extent must be a multiple of 4. `main` reads single floats and takes any shape.
+//
+// Two kernel shapes (src/backend/webgpu/matmul_chooser.ts picks one per shape class):
+//   main*   (tileR) the 8x8 block per invocation above, 64 invocations per workgroup covering
+//           R rows by 4096 / R columns: tile64 (64x64), tile32 (32x128), tile16, tile8 (8x512),
+//           so a small M wastes at most 7 rows per tile;
+//   rows*   (rowsR) R = ROWS output rows (1..4) by 4 columns per invocation, 64 invocations
+//           side by side along N: no wasted rows at small M (M = 1 computes one row, not 64).
+// Every kernel ends in the same epilogue: out = act(acc + bias[n]), bias and activation chosen
+// by override constants (HAS_BIAS, ACT), so a dense layer's forward is one dispatch.
 //
 // A 4x4 block is held transposed, as a mat4x4 whose column i is row i of the block, so one K step
 // of 4 is acc += B4^T x A4^T with B4^T[j] = B[k+j, n0..n0+3] and A4^T[i] = A[m0+i, k..k+3].
@@ -31,6 +41,16 @@ struct Params {
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
+/** main* kernels: invocations per workgroup along N and M (TILE_X * TILE_Y = 64); the tile is
+ * 8 TILE_Y rows by 8 TILE_X columns (tile64: 8 x 8; tile8: 1 x 64, an 8 x 512 tile). */
+override TILE_X: u32 = 8u;
+override TILE_Y: u32 = 8u;
+/** rows* kernels: output rows per invocation, 1..4. */
+override ROWS: u32 = 4;
+/** Epilogue: add bias[n] (binding 4; a placeholder is bound otherwise). */
+override HAS_BIAS: bool = false;
+/** Epilogue activation: 0 linear, 1 relu, 2 relu6, 3 sigmoid, 4 tanh (as shaders/unary.wgsl). */
+override ACT: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -38,6 +58,25 @@ override TRANS_B: bool = false;
 @group(0) @binding(1) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> b4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+
+/** The fused output pass: act(v + bias[n]), the twin of cpu/matmul.ts epilogue (relu keeps NaN). */
+fn epilogue(v: f32, n: u32) -> f32 {
+  var y = v;
+  if (HAS_BIAS) { y += bias[n]; }
+  switch ACT {
+    case 1u: { y = select(0.0, y, !(y <= 0.0)); }
+    case 2u: { y = select(min(y, 6.0), 0.0, y <= 0.0); }
+    case 3u: {
+      // exp of a non-positive argument only: no overflow for large |y|.
+      let e = exp(-abs(y));
+      y = select(e / (1.0 + e), 1.0 / (1.0 + e), y >= 0.0);
+    }
+    case 4u: { y = select(tanh(y), sign(y), abs(y) > 10.0); }
+    default: {}
+  }
+  return y;
+}
 
 /** Where a 4x4 block lies: rows m0.., columns n0.., the element offsets of its four A rows
  * (clamped to M-1) and four B columns (clamped to N-1), and whether any of it is in range. */
@@ -153,7 +192,7 @@ fn rowB4(blk: Block, k: u32) -> vec4<f32> {
     b4[i.z / 4u][i.z % 4u], b4[i.w / 4u][i.w % 4u]);
 }
 
-/** Four 4x4 blocks: top-left, top-right (+32 columns), bottom-left (+32 rows), bottom-right. */
+/** Four 4x4 blocks: top-left, top-right (+4 TILE_X columns), bottom-left (+4 TILE_Y rows), bottom-right. */
 struct Quad {
   tl: Block,
   tr: Block,
@@ -162,10 +201,11 @@ struct Quad {
 }
 
 fn quad(wg: vec3<u32>, lid: vec3<u32>) -> Quad {
-  let m0 = wg.y * 64u + lid.y * 4u;
-  let n0 = wg.x * 64u + lid.x * 4u;
-  return Quad(block(m0, n0, wg.z), block(m0, n0 + 32u, wg.z), block(m0 + 32u, n0, wg.z),
-    block(m0 + 32u, n0 + 32u, wg.z));
+  let m0 = wg.y * 8u * TILE_Y + lid.y * 4u;
+  let n0 = wg.x * 8u * TILE_X + lid.x * 4u;
+  let dm = 4u * TILE_Y;
+  let dn = 4u * TILE_X;
+  return Quad(block(m0, n0, wg.z), block(m0, n0 + dn, wg.z), block(m0 + dm, n0, wg.z), block(m0 + dm, n0 + dn, wg.z));
 }
 
 /** A K step of one: A[m0+i, k] as column i's first entry; times rowMat() it is a rank-1 update. */
@@ -186,13 +226,13 @@ fn store(blk: Block, acc: mat4x4<f32>) {
     if (m >= p.M) { return; }
     let o = blk.outBase + m * p.N + blk.n0;
     for (var j = 0u; j < 4u; j++) {
-      if (blk.n0 + j < p.N) { out[o + j] = acc[i][j]; }
+      if (blk.n0 + j < p.N) { out[o + j] = epilogue(acc[i][j], blk.n0 + j); }
     }
   }
 }
 
 // Single-float reads of both operands: any shape.
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(TILE_X, TILE_Y)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let q = quad(wg, lid);
   if (!q.tl.live) { return; }
@@ -227,7 +267,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 }
 
 // Vec4 reads of A.
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(TILE_X, TILE_Y)
 fn mainA4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let q = quad(wg, lid);
   if (!q.tl.live) { return; }
@@ -262,7 +302,7 @@ fn mainA4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
 }
 
 // Vec4 reads of B.
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(TILE_X, TILE_Y)
 fn mainB4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let q = quad(wg, lid);
   if (!q.tl.live) { return; }
@@ -297,7 +337,7 @@ fn mainB4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
 }
 
 // Vec4 reads of both operands.
-@compute @workgroup_size(8, 8)
+@compute @workgroup_size(TILE_X, TILE_Y)
 fn mainA4B4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let q = quad(wg, lid);
   if (!q.tl.live) { return; }
@@ -329,4 +369,111 @@ fn mainA4B4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) 
   store(q.tr, tr);
   store(q.bl, bl);
   store(q.br, br);
+}
+
+// ---------------------------------------------------------------------------------------------
+// rows* kernels: invocation (x, y) of workgroup (wx, wy, z) computes rows m0 = wy * ROWS ..
+// m0 + ROWS - 1 and columns n0 = (wx * 64 + x) * 4 .. n0 + 3. Per K step of 4 it loads B's 4x4
+// block once (as blockB: column j = B[k+j, n0..n0+3]) and each row's A[m, k..k+3]: ROWS matrix-
+// vector products, 16 * ROWS FMAs per 4 + ROWS loads. Rows of the block past ROWS are not computed.
+
+fn rowsBlock(wg: vec3<u32>, lid: vec3<u32>) -> Block {
+  return block(wg.y * ROWS, (wg.x * 64u + lid.x) * 4u, wg.z);
+}
+
+/** A[m0+r, k..k+3] from single floats. */
+fn rowOfA(blk: Block, r: u32, k: u32) -> vec4<f32> {
+  let i = vec4<u32>(blk.aRows[r]) + (vec4<u32>(k) + vec4<u32>(0u, 1u, 2u, 3u)) * p.aCol;
+  return vec4<f32>(a[i.x], a[i.y], a[i.z], a[i.w]);
+}
+
+/** A[m0+r, k..k+3] as one vec4 (A not transposed, K % 4 == 0). */
+fn rowOfA4(blk: Block, r: u32, k: u32) -> vec4<f32> {
+  return a4[(blk.aRows[r] + k) / 4u];
+}
+
+/** A[m0+r, k] (K tail) from single floats / from the vec4 binding. */
+fn elemA(blk: Block, r: u32, k: u32) -> f32 {
+  return a[blk.aRows[r] + k * p.aCol];
+}
+
+fn elemA4(blk: Block, r: u32, k: u32) -> f32 {
+  let i = blk.aRows[r] + k * p.aCol;
+  return a4[i / 4u][i % 4u];
+}
+
+fn storeRows(blk: Block, acc: array<vec4<f32>, 4>) {
+  if (!blk.live) { return; }
+  for (var r = 0u; r < ROWS; r++) {
+    let m = blk.m0 + r;
+    if (m >= p.M) { return; }
+    let o = blk.outBase + m * p.N + blk.n0;
+    for (var j = 0u; j < 4u; j++) {
+      if (blk.n0 + j < p.N) { out[o + j] = epilogue(acc[r][j], blk.n0 + j); }
+    }
+  }
+}
+
+@compute @workgroup_size(64)
+fn rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let blk = rowsBlock(wg, lid);
+  if (!blk.live) { return; }
+  var acc: array<vec4<f32>, 4>;
+  for (var k = 0u; k + 4u <= p.K; k += 4u) {
+    let bk = blockB(blk, k);
+    for (var r = 0u; r < ROWS; r++) { acc[r] += bk * rowOfA(blk, r, k); }
+  }
+  for (var k = p.K & ~3u; k < p.K; k++) {
+    let bk = rowB(blk, k);
+    for (var r = 0u; r < ROWS; r++) { acc[r] = fma(vec4<f32>(elemA(blk, r, k)), bk, acc[r]); }
+  }
+  storeRows(blk, acc);
+}
+
+@compute @workgroup_size(64)
+fn rowsA4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let blk = rowsBlock(wg, lid);
+  if (!blk.live) { return; }
+  var acc: array<vec4<f32>, 4>;
+  for (var k = 0u; k + 4u <= p.K; k += 4u) {
+    let bk = blockB(blk, k);
+    for (var r = 0u; r < ROWS; r++) { acc[r] += bk * rowOfA4(blk, r, k); }
+  }
+  for (var k = p.K & ~3u; k < p.K; k++) {
+    let bk = rowB(blk, k);
+    for (var r = 0u; r < ROWS; r++) { acc[r] = fma(vec4<f32>(elemA4(blk, r, k)), bk, acc[r]); }
+  }
+  storeRows(blk, acc);
+}
+
+@compute @workgroup_size(64)
+fn rowsB4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let blk = rowsBlock(wg, lid);
+  if (!blk.live) { return; }
+  var acc: array<vec4<f32>, 4>;
+  for (var k = 0u; k + 4u <= p.K; k += 4u) {
+    let bk = blockB4(blk, k);
+    for (var r = 0u; r < ROWS; r++) { acc[r] += bk * rowOfA(blk, r, k); }
+  }
+  for (var k = p.K & ~3u; k < p.K; k++) {
+    let bk = rowB4(blk, k);
+    for (var r = 0u; r < ROWS; r++) { acc[r] = fma(vec4<f32>(elemA(blk, r, k)), bk, acc[r]); }
+  }
+  storeRows(blk, acc);
+}
+
+@compute @workgroup_size(64)
+fn rowsA4B4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let blk = rowsBlock(wg, lid);
+  if (!blk.live) { return; }
+  var acc: array<vec4<f32>, 4>;
+  for (var k = 0u; k + 4u <= p.K; k += 4u) {
+    let bk = blockB4(blk, k);
+    for (var r = 0u; r < ROWS; r++) { acc[r] += bk * rowOfA4(blk, r, k); }
+  }
+  for (var k = p.K & ~3u; k < p.K; k++) {
+    let bk = rowB4(blk, k);
+    for (var r = 0u; r < ROWS; r++) { acc[r] = fma(vec4<f32>(elemA4(blk, r, k)), bk, acc[r]); }
+  }
+  storeRows(blk, acc);
 }

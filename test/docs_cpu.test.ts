@@ -1,5 +1,5 @@
 /**
- * Every ```ts snippet of docs/**\/*.md runs as written (node-cpu): each is written to a scratch
+ * Every ```ts snippet of docs/**\/*.md and of README.md (its API sketch) runs as written (node-cpu): each is written to a scratch
  * module with `from 'wgnn'` pointing at this repository's src/index.ts, imported, and must
  * finish without throwing. Its console output is captured and shown on failure. Then all of
  * them, unchanged, must pass `tsc --strict` with the repository's settings ('wgnn' mapped to src/).
@@ -26,7 +26,7 @@ function snippets(file: string): string[] {
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const files = markdownFiles(DOCS);
+const files = [...markdownFiles(DOCS), join(ROOT, 'README.md')];
 
 it('the guides the README links exist and each has a snippet', () => {
   for (const g of ['learning-rate', 'early-stopping', 'fine-tuning', 'saving-and-loading', 'memory']) {
@@ -39,7 +39,7 @@ it('the guides the README links exist and each has a snippet', () => {
 describe.each(files.filter((f) => snippets(f).length > 0).map((f) => [relative(ROOT, f), f]))('%s', (_name, file) => {
   it.each(snippets(file).map((code, i) => [i + 1, code]))('snippet %i runs', async (i, code) => {
     expect(code).toContain("from 'wgnn'");
-    const path = join(scratch, `${relative(DOCS, file).replace(/[/.]/g, '_')}_${i}.ts`);
+    const path = join(scratch, `${relative(ROOT, file).replace(/[/.]/g, '_')}_${i}.ts`);
     writeFileSync(path, (code as string).replaceAll("from 'wgnn'", `from '${INDEX}'`));
     const out: string[] = [];
     const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.map(String).join(' ')));

@@ -240,7 +240,7 @@ export interface Backend {
 
   /**
    * Training-mode batch normalization forward: batch statistics over every axis but
-   * `params.axis`, y = x * scale + shift with scale = gamma * invStd, shift = beta - mean * scale.
+   * `params.axis`, y = (x - mean) * scale + beta with scale = gamma * invStd.
    * gamma/beta null mean 1/0. When `moving` is given, the moving statistics are updated in place
    * on the device, except when the batch statistics are not finite (then they are left alone).
    */
@@ -324,9 +324,21 @@ export interface Backend {
    */
   convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle;
 
+  /**
+   * `matmul` with its output pass fused: act(op(a) x op(b) + bias), bias [N] added to every row
+   * (null: none). One dispatch on WebGPU: a dense layer's forward.
+   */
+  matmulFused(
+    a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, outShape: Shape,
+    bias: DataHandle | null, activation: FusedActivation,
+  ): DataHandle;
+
   /** Releases every device resource; the backend is unusable afterwards. */
   dispose(): void;
 
   /** A synchronous `read`, on backends that can (the CPU); absent on WebGPU, whose reads are async. */
   readSync?(handle: DataHandle, size: number): Float32Array;
 }
+
+/** Activations a product's output pass can fuse (`matmulFused`); relu6 = min(relu(x), 6). */
+export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh';

@@ -4,6 +4,7 @@ import { BackendError, ValueError } from '../core/errors.js';
 import type { Backend } from './backend.js';
 import { CpuBackend } from './cpu/backend.js';
 import { WebGpuBackend } from './webgpu/backend.js';
+import { matmulChooser } from './webgpu/matmul_chooser.js';
 
 engine.setDefaultFactory(() => new CpuBackend());
 
@@ -95,11 +96,19 @@ export interface BackendStats {
   readonly submits: number;
   /** GPU -> CPU transfers (`data()`, `array()`). */
   readonly readbacks: number;
+  /** Matrix-product dispatches per kernel that ran (`tile64`, `rows1`, ...; empty on the CPU). */
+  readonly matmulKernels: Readonly<Record<string, number>>;
+  /** The autotuned kernel per product shape class so far (`'NNa4b4 M0 N9 K10 B0': 'rows1'`). */
+  readonly matmulPicks: Readonly<Record<string, string>>;
 }
 
 /** Counters since the backend was created; take differences around the code to profile. @category Backend */
 export function backendStats(): BackendStats {
   const b = engine.backend;
-  if (!(b instanceof WebGpuBackend)) return { dispatches: 0, submits: 0, readbacks: 0 };
-  return { dispatches: b.ctx.dispatchCount, submits: b.ctx.submitCount, readbacks: b.ctx.readbackCount };
+  if (!(b instanceof WebGpuBackend)) return { dispatches: 0, submits: 0, readbacks: 0, matmulKernels: {}, matmulPicks: {} };
+  const chooser = matmulChooser(b.ctx);
+  return {
+    dispatches: b.ctx.dispatchCount, submits: b.ctx.submitCount, readbacks: b.ctx.readbackCount,
+    matmulKernels: chooser.runs(), matmulPicks: chooser.picks(),
+  };
 }

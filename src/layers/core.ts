@@ -3,7 +3,7 @@ import { fmtShape } from '../core/errors.js';
 import type { Tensor, Variable } from '../core/tensor.js';
 import { randomUniform } from '../ops/creation.js';
 import { add, div, mul, step, sub } from '../ops/elementwise.js';
-import { matmul } from '../ops/matmul.js';
+import { matmulBiasActivation } from '../ops/matmul.js';
 import { reshape } from '../ops/movement.js';
 import { applyActivation, checkActivation, type ActivationName } from './activations.js';
 import { getInitializer, initializerConfig, type Initializer, type InitializerConfig, type InitializerName } from './initializers.js';
@@ -92,10 +92,12 @@ export class Dense extends Layer {
   protected call(x: Tensor, _training: boolean): Tensor {
     const kernel = this.#kernel as Variable;
     const flat = x.rank === 2 ? x : reshape(x, [-1, x.shape[x.rank - 1]]);
-    let y = matmul(flat, kernel);
-    if (this.#bias) y = add(y, this.#bias);
+    // Product, bias and activation in one backend call (one dispatch on WebGPU); softmax, a
+    // reduction over the row, runs after it.
+    const softmax = this.activation === 'softmax';
+    let y = matmulBiasActivation(flat, kernel, this.#bias, softmax ? 'linear' : this.activation);
     if (x.rank !== 2) y = reshape(y, [...x.shape.slice(0, -1), this.units]);
-    return applyActivation(this.activation, y);
+    return softmax ? applyActivation('softmax', y) : y;
   }
 
   getConfig(): Record<string, unknown> {

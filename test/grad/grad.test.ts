@@ -3,13 +3,24 @@
  * float64 CPU reference), and the project's backend against that reference.
  */
 import { describe, expect, it } from 'vitest';
+import type { FusedActivation } from '../../src/backend/backend.js';
 import { engine } from '../../src/core/engine.js';
+import { matmulBiasActivation } from '../../src/ops/matmul.js';
 import * as wg from '../../src/index.js';
 import { f64, gradF64, scalarF64 } from '../reference.js';
 import { finiteDifference, rng } from '../util.js';
 
 type F = (x: wg.Tensor) => wg.Tensor;
 const c = (v: number[], s: number[]) => wg.tensor(v, s);
+/** Constant operands of the matmulBiasActivation cases (made on use: the backend is per project). */
+const W = (): wg.Tensor => c([1, -1, 2, 0.5, 3, 1, -2, 1], [4, 2]);
+const X = (): wg.Tensor => c([0.5, -1, 0.25, 1, -0.5, 2, 1, -0.75, 0.1, 0.3, -0.2, 0.9], [3, 4]);
+const B = (): wg.Tensor => c([0.1, -0.3], [2]);
+const fused = (x: wg.Tensor | (() => wg.Tensor), w: wg.Tensor | (() => wg.Tensor), b: wg.Tensor | (() => wg.Tensor) | null,
+  act: FusedActivation): wg.Tensor => {
+  const t = (v: wg.Tensor | (() => wg.Tensor)): wg.Tensor => (typeof v === 'function' ? v() : v);
+  return matmulBiasActivation(t(x), t(w), b && t(b), act);
+};
 
 /** Each case: a scalar function of x of shape `shape`, and the input range. */
 const cases: [string, number[], F, [number, number]][] = [
@@ -31,6 +42,12 @@ const cases: [string, number[], F, [number, number]][] = [
   ['slice/concat', [4, 3], (x) => wg.sum(wg.square(wg.concat([wg.slice(x, [1, 0], [2, 3]), x], 0))), [-1, 1]],
   ['where', [5], (x) => wg.sum(wg.where(wg.greater(x, 0), wg.square(x), wg.neg(x))), [-1, 1]],
   ['moments', [6, 2], (x) => wg.sum(wg.moments(x, 0).variance), [-1, 1]],
+  // The fused dense forward (one backend call): gradients through its activation epilogue.
+  ['matmulBiasActivation relu, d/dx', [3, 4], (x) => wg.sum(wg.square(fused(x, W, B, 'relu'))), [-1, 1]],
+  ['matmulBiasActivation relu6, d/dx', [3, 4], (x) => wg.sum(wg.square(fused(wg.mul(x, 4), W, B, 'relu6'))), [-1, 1]],
+  ['matmulBiasActivation sigmoid, d/dw', [4, 2], (w) => wg.sum(wg.square(fused(X, w, B, 'sigmoid'))), [-1, 1]],
+  ['matmulBiasActivation tanh, d/dbias', [2], (b) => wg.sum(wg.square(fused(X, W, b, 'tanh'))), [-1, 1]],
+  ['matmulBiasActivation linear, no bias, d/dx', [3, 4], (x) => wg.sum(wg.square(fused(x, W, null, 'linear'))), [-1, 1]],
 ];
 
 describe('gradients', () => {

@@ -8,12 +8,13 @@ import type {
   AssignPair, Backend, Conv2dInfo, ConvActivation, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, Operand, DataHandle,
   MovingUpdate, OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
   PoolParams,
+  FusedActivation,
 } from '../backend.js';
 import { checkSize, type Arr } from './arrays.js';
 import { batchNormGradCpu, batchNormInferCpu, batchNormTrainCpu } from './batchnorm.js';
 import { convActivationGrad, convForward, convGradFilter, convGradInput } from './conv.js';
 import { binary, unary, where } from './elementwise.js';
-import { matmul } from './matmul.js';
+import { epilogue, matmul } from './matmul.js';
 import { concat, gather, oneHot, slice, transpose } from './movement.js';
 import { optimizerStep } from './optimizer.js';
 import { argMax, reduce } from './reduce.js';
@@ -250,6 +251,14 @@ export class CpuBackend implements Backend {
 
   convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle {
     return convActivationGrad(arr(dy), arr(y), info, activation);
+  }
+
+  matmulFused(
+    a: TensorInfo, b: TensorInfo, ta: boolean, tb: boolean, outShape: Shape, bias: DataHandle | null,
+    activation: FusedActivation,
+  ): DataHandle {
+    const y = matmul(arr(a.handle), a.shape, arr(b.handle), b.shape, ta, tb, outShape);
+    return epilogue(y, outShape[outShape.length - 1], opt(bias), activation);
   }
 
   dispose(): void {}

@@ -139,7 +139,10 @@ function updateMoving(moving: BatchNormCpuMoving, mean: Float64Array, variance: 
   }
 }
 
-/** y = x * scale + shift per channel, scale = gamma * invStd, shift = beta - mean * scale. */
+/**
+ * y = (x - mean) * scale + beta per channel, scale = gamma * invStd: the form the WebGPU kernels
+ * use (x - mean first, so a large mean does not cancel y; see shaders/batchnorm_apply.wgsl).
+ */
 function applyAffine<T extends FloatArray>(
   x: T, view: ChannelView, mean: ArrayLike<number>, invStd: ArrayLike<number>,
   gamma: FloatArray | null, beta: FloatArray | null,
@@ -148,10 +151,11 @@ function applyAffine<T extends FloatArray>(
   const y = like(x, x.length);
   for (let c = 0; c < C; c++) {
     const scale = (gamma ? gamma[c] : 1) * invStd[c];
-    const shift = (beta ? beta[c] : 0) - mean[c] * scale;
+    const b = beta ? beta[c] : 0;
+    const mu = mean[c];
     for (let o = 0; o < outer; o++) {
       const base = (o * C + c) * inner;
-      for (let i = 0; i < inner; i++) y[base + i] = x[base + i] * scale + shift;
+      for (let i = 0; i < inner; i++) y[base + i] = (x[base + i] - mu) * scale + b;
     }
   }
   return y;
@@ -160,7 +164,7 @@ function applyAffine<T extends FloatArray>(
 /**
  * Inference-mode forward with given statistics (an affine map per channel):
  *
- *     y = x * scale + shift,  scale = gamma / sqrt(variance + eps),  shift = beta - mean * scale
+ *     y = (x - mean) * scale + beta,  scale = gamma / sqrt(variance + eps)
  */
 export function batchNormInferCpu<T extends FloatArray>(
   x: T, shape: Shape, params: BatchNormParams, mean: FloatArray, variance: FloatArray,

@@ -1,6 +1,8 @@
 /** Batched matrix product on the CPU (naive triple loop: the reference). */
+import type { FusedActivation } from '../backend.js';
 import { broadcastStrides, sizeOf, type Shape } from '../../core/shape.js';
 import { alloc, type Arr } from './arrays.js';
+import { unaryFns } from './elementwise.js';
 
 export function matmul(a: Arr, aShape: Shape, b: Arr, bShape: Shape, ta: boolean, tb: boolean, outShape: Shape): Arr {
   const r = outShape.length;
@@ -34,4 +36,19 @@ export function matmul(a: Arr, aShape: Shape, b: Arr, bShape: Shape, ta: boolean
     }
   }
   return out;
+}
+
+const ACTIVATION: Record<FusedActivation, (v: number) => number> = {
+  linear: (v) => v,
+  relu: unaryFns.relu,
+  relu6: (v) => Math.min(unaryFns.relu(v), 6),
+  sigmoid: unaryFns.sigmoid,
+  tanh: unaryFns.tanh,
+};
+
+/** In place: y[i, n] = act(y[i, n] + bias[n]) over rows of `n` (the twin of matmul.wgsl's epilogue). */
+export function epilogue(y: Arr, n: number, bias: ArrayLike<number> | null, activation: FusedActivation): Arr {
+  const act = ACTIVATION[activation];
+  for (let i = 0; i < y.length; i++) y[i] = act(y[i] + (bias ? bias[i % n] : 0));
+  return y;
 }

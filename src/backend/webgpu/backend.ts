@@ -7,6 +7,7 @@ import type {
   AssignPair, Backend, Conv2dInfo, ConvActivation, BatchNormGradResult, BatchNormParams, BatchNormTrainResult, BinaryOp, DataHandle, MovingUpdate, Operand,
   OptimizerItem, OptimizerUpdate, ReduceOp, Sized, TensorInfo, UnaryOp,
   PoolParams,
+  FusedActivation,
 } from '../backend.js';
 import { sizeOf, type Shape } from '../../core/shape.js';
 import { GpuContext, type GpuHandle } from './context.js';
@@ -251,6 +252,13 @@ export class WebGpuBackend implements Backend {
 
   convActivationGrad(dy: DataHandle, y: DataHandle, info: Conv2dInfo, activation: ConvActivation): DataHandle {
     return kernels.convActivationGrad.run(this.ctx, gpu(dy), gpu(y), info, activation);
+  }
+
+  matmulFused(
+    a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, outShape: Shape,
+    bias: DataHandle | null, activation: FusedActivation,
+  ): DataHandle {
+    return kernels.matmulFused.run(this.ctx, tensor(a), tensor(b), transposeA, transposeB, outShape, orNull(bias), activation);
   }
 
   dispose(): void {

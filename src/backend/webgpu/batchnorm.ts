@@ -12,8 +12,10 @@
  * dispatch overhead (60-100 us on SwiftShader) dwarfs the work.
  *
  * x is viewed as [outer, C, inner] around the channel axis (no transpose). `inner == 1`
- * (NHWC, [N, C]) uses the "rows" kernels, vec4 across channels when C % 4 == 0; `inner > 1`
- * (NCHW) uses the "planes" kernels, vec4 along the plane when inner % 4 == 0.
+ * (NHWC, [N, C]) uses the "rows" kernels, vec4 across channels when C % 4 == 0, and the "super4"
+ * kernels otherwise (at least 4 rows): four rows are one super-row of 4C values read as C vec4s,
+ * each thread with fixed channel slots, folded in the finalize (see batchnorm_stats.wgsl);
+ * `inner > 1` (NCHW) uses the "planes" kernels, vec4 along the plane when inner % 4 == 0.
  */
 import type { BatchNormParams } from '../backend.js';
 import { channelView, varianceCorrection } from '../cpu/batchnorm.js';
@@ -90,6 +92,10 @@ const SMALL_WORK: Work = { lanes: 1, steps: 0 };
 interface Layout {
   readonly rows: boolean;
   readonly vec4: boolean;
+  /** Rows mode with C % 4 != 0 read as super-rows of 4 rows (vec4 true). */
+  readonly super4: boolean;
+  /** Load units the kernels' main loop covers (super4: the full super-rows only). */
+  readonly total: number;
   readonly outer: number;
   readonly channels: number;
   /** Segment length in load units (vec4 or f32); 1 in rows mode. */
@@ -112,12 +118,19 @@ function layoutOf(shape: Shape, axis: number): Layout {
   const count = v.outer * v.inner;
   if (innerElems === 1) {
     const vec4 = channels % 4 === 0;
+    if (!vec4 && outer >= 4) {
+      const total = Math.floor(outer / 4) * channels;
+      return { rows: true, vec4: true, super4: true, total, outer, channels, inner: 1, innerElems, width: channels, items: Math.ceil(outer / 4), count };
+    }
     const width = vec4 ? channels / 4 : channels;
-    return { rows: true, vec4, outer, channels, inner: 1, innerElems, width, items: outer, count };
+    return { rows: true, vec4, super4: false, total: outer * width, outer, channels, inner: 1, innerElems, width, items: outer, count };
   }
   const vec4 = innerElems % 4 === 0;
   const inner = vec4 ? innerElems / 4 : innerElems;
-  return { rows: false, vec4, outer, channels, inner, innerElems, width: channels, items: outer * inner, count };
+  return {
+    rows: false, vec4, super4: false, total: outer * channels * inner, outer, channels, inner, innerElems, width: channels,
+    items: outer * inner, count,
+  };
 }
 
 /** Threads per channel (group) and items per thread of one pass. */
@@ -143,12 +156,40 @@ function workFor(layout: Layout, itemsPerThread: number): Work {
   return { lanes: 4 * Math.ceil(items / (4 * steps)), steps };
 }
 
-/** Kernel suffix of a layout: `rows4`, `rows`, `planes4`, `planes`. */
-function variant(layout: Layout): string {
+/** Kernel suffix of a layout: `rows4`, `rows`, `planes4`, `planes`; super4 reductions: `super4`. */
+function variant(layout: Layout, reduction = false): string {
+  if (layout.super4 && reduction) return 'super4';
   return `${layout.rows ? 'rows' : 'planes'}${layout.vec4 ? '4' : ''}`;
 }
 
+/** Partials per channel the finalize adds: a super4 lane writes one per row of its super-rows. */
+function finalizeWork(layout: Layout, work: Work): Work {
+  return layout.super4 ? { lanes: 4 * work.lanes, steps: work.steps } : work;
+}
+
+/** The f32 aliases the super4 partial kernels bind after their usual bindings (the partial super-row). */
+function tails(layout: Layout, ...handles: GpuHandle[]): GpuHandle[] {
+  return layout.super4 ? handles : [];
+}
+
+/**
+ * The rows a super4 elementwise pass leaves (outer % 4 of them, a partial super-row), as a scalar
+ * rows layout, one lane, and its first element; null when outer % 4 == 0 or not super4.
+ */
+function superTail(layout: Layout): { layout: Layout; work: Work; base: number } | null {
+  const rows = layout.outer % 4;
+  if (!layout.super4 || rows === 0) return null;
+  const C = layout.channels;
+  return {
+    layout: { ...layout, vec4: false, super4: false, total: layout.outer * C, width: C, items: layout.outer },
+    work: { lanes: 1, steps: rows },
+    base: (layout.outer - rows) * C,
+  };
+}
+
 interface Tail {
+  /** Rows mode: the first element the scalar elementwise kernels start at (see superTail). */
+  readonly base?: number;
   readonly epsilon?: number;
   readonly momentum?: number;
   readonly correction?: number;
@@ -170,8 +211,9 @@ function uniformParams(ctx: GpuContext, label: string, layout: Layout, work: Wor
   u[2] = inner;
   u[3] = work.lanes;
   u[4] = width;
-  u[5] = layout.rows ? 0 : Math.floor(4 / inner) * C * inner + (4 % inner);
-  u[6] = layout.rows ? 0 : 4 % inner;
+  // super4: stride = elements of the tensor (the end of the partial super-row).
+  u[5] = layout.super4 ? outer * C : layout.rows ? 0 : Math.floor(4 / inner) * C * inner + (4 % inner);
+  u[6] = layout.rows ? tail.base ?? 0 : 4 % inner;
   u[7] = layout.innerElems;
   f[8] = layout.count;
   f[9] = tail.epsilon ?? 0;
@@ -179,7 +221,7 @@ function uniformParams(ctx: GpuContext, label: string, layout: Layout, work: Wor
   f[11] = tail.correction ?? 1;
   u[12] = tail.flags ?? 0;
   u[13] = (C - 1) * inner;
-  u[14] = outer * width * inner;
+  u[14] = layout.total;
   u[15] = work.steps;
   return ctx.uniform(buf, label);
 }
@@ -189,7 +231,7 @@ function uniformParams(ctx: GpuContext, label: string, layout: Layout, work: Wor
  * over its n elements:
  *
  *     mean = sum(x) / n,  variance = sum((x - mean)^2) / n   (shifted sums, shift = first value)
- *     invStd = inverseSqrt(variance + eps),  y = fma(x, gamma * invStd, beta - mean * gamma * invStd)
+ *     invStd = inverseSqrt(variance + eps),  y = (x - mean) * (gamma * invStd) + beta
  *
  * With `moving`, on the device: movingMean = m * movingMean + (1 - m) * mean and
  * movingVariance = m * movingVariance + (1 - m) * variance * k (k = n / (n - 1) for 'unbiased',
@@ -206,19 +248,20 @@ export function batchNormTrain(
   }
   const C = layout.channels;
   const work = workFor(layout, REDUCE_ITEMS);
-  const part = ctx.alloc(2 * work.lanes * C, 'batchnorm_stats_partials');
+  const fin = finalizeWork(layout, work);
+  const part = ctx.alloc(2 * fin.lanes * C, 'batchnorm_stats_partials');
   const mean = ctx.alloc(C, 'batchnorm_mean');
   const variance = ctx.alloc(C, 'batchnorm_variance');
   const invStd = ctx.alloc(C, 'batchnorm_inv_std');
 
-  const kind = variant(layout);
+  const kind = variant(layout, true);
   const up = uniformParams(ctx, 'batchnorm_stats_params', layout, work, {});
   ctx.dispatch(`batchnorm_stats_partial_${kind}`, ctx.pipeline('batchnorm_stats', `partial_${kind}`),
-    [up, x.handle, part], grid(layout.width * work.lanes, WG));
+    [up, x.handle, part, ...tails(layout, x.handle)], grid(layout.width * work.lanes, WG));
 
   const placeholders = moving ? [] : [1, 2, 3].map(() => ctx.alloc(1, 'batchnorm_no_moving'));
   const targets = moving ? [moving.mean, moving.variance, moving.flag] : placeholders;
-  const uf = uniformParams(ctx, 'batchnorm_finalize_params', layout, work, {
+  const uf = uniformParams(ctx, 'batchnorm_finalize_params', layout, fin, {
     epsilon: bnParams.epsilon,
     momentum: moving?.momentum ?? 0,
     correction: moving ? varianceCorrection(moving.correction, layout.count) : 1,
@@ -260,8 +303,9 @@ function smallTrain(
 
 /**
  * Inference-mode forward, ONE dispatch: per element
- * y = fma(x, scale, shift), scale = gamma * inverseSqrt(variance + eps), shift = beta - mean * scale,
- * with the per-channel coefficients computed once per thread.
+ * y = (x - mean) * scale + beta, scale = gamma * inverseSqrt(variance + eps), with the per-channel
+ * coefficients computed once per thread. Not x * scale + (beta - mean * scale): that shift's
+ * rounding wipes out y when |mean * scale| dwarfs |y| (see batchnorm_apply.wgsl).
  */
 export function batchNormInfer(
   ctx: GpuContext, x: GpuTensor, bnParams: BatchNormParams, mean: GpuHandle, variance: GpuHandle,
@@ -281,8 +325,15 @@ function apply(
   const u = uniformParams(ctx, 'batchnorm_apply_params', layout, work, { epsilon, flags });
   const kind = variant(layout);
   // A missing gamma/beta binds x as a placeholder (read-only, never read: see flags).
-  ctx.dispatch(`batchnorm_apply_${kind}`, ctx.pipeline('batchnorm_apply', `apply_${kind}`),
-    [u, x.handle, y, mean, stat, gamma ?? x.handle, beta ?? x.handle], grid(layout.width * work.lanes, WG));
+  const bindings = [x.handle, y, mean, stat, gamma ?? x.handle, beta ?? x.handle];
+  ctx.dispatch(`batchnorm_apply_${kind}`, ctx.pipeline('batchnorm_apply', `apply_${kind}`), [u, ...bindings],
+    grid(layout.width * work.lanes, WG));
+  const tail = superTail(layout);
+  if (tail) {
+    const ut = uniformParams(ctx, 'batchnorm_apply_tail_params', tail.layout, tail.work, { epsilon, flags, base: tail.base });
+    ctx.dispatch('batchnorm_apply_rows_tail', ctx.pipeline('batchnorm_apply', 'apply_rows'), [ut, ...bindings],
+      grid(tail.layout.width, WG));
+  }
   return y;
 }
 
@@ -305,15 +356,17 @@ export function batchNormGrad(
   const C = layout.channels;
   const kind = variant(layout);
   const work = workFor(layout, REDUCE_ITEMS);
-  const part = ctx.alloc(3 * C + 2 * work.lanes * C, 'batchnorm_backward_partials');
+  const fin = finalizeWork(layout, work);
+  const part = ctx.alloc(3 * C + 2 * fin.lanes * C, 'batchnorm_backward_partials');
   const dgamma = ctx.alloc(C, 'batchnorm_dgamma');
   const dbeta = ctx.alloc(C, 'batchnorm_dbeta');
 
   const up = uniformParams(ctx, 'batchnorm_backward_params', layout, work, {});
-  ctx.dispatch(`batchnorm_backward_partial_${kind}`, ctx.pipeline('batchnorm_backward', `partial_${kind}`),
-    [up, dy.handle, x, mean, part], grid(layout.width * work.lanes, WG));
+  ctx.dispatch(`batchnorm_backward_partial_${variant(layout, true)}`,
+    ctx.pipeline('batchnorm_backward', `partial_${variant(layout, true)}`),
+    [up, dy.handle, x, mean, part, ...tails(layout, dy.handle, x)], grid(layout.width * work.lanes, WG));
 
-  const uf = uniformParams(ctx, 'batchnorm_backward_finalize_params', layout, work, { flags: gamma ? FLAG_GAMMA : 0 });
+  const uf = uniformParams(ctx, 'batchnorm_backward_finalize_params', layout, fin, { flags: gamma ? FLAG_GAMMA : 0 });
   // A missing gamma binds invStd as a placeholder (read-only, never read: see flags).
   ctx.dispatch('batchnorm_backward_finalize', ctx.pipeline('batchnorm_backward', 'finalize'),
     [uf, gamma ?? invStd, invStd, dgamma, part, dbeta], grid(C, WG));
@@ -327,6 +380,12 @@ export function batchNormGrad(
   const ud = uniformParams(ctx, 'batchnorm_backward_dx_params', layout, applyWork, {});
   ctx.dispatch(`batchnorm_backward_dx_${kind}`, ctx.pipeline('batchnorm_backward', `dx_${kind}`),
     [ud, dy.handle, x, mean, part, dx], grid(layout.width * applyWork.lanes, WG));
+  const tail = superTail(layout);
+  if (tail) {
+    const ut = uniformParams(ctx, 'batchnorm_backward_dx_tail_params', tail.layout, tail.work, { base: tail.base });
+    ctx.dispatch('batchnorm_backward_dx_rows_tail', ctx.pipeline('batchnorm_backward', 'dx_rows'),
+      [ut, dy.handle, x, mean, part, dx], grid(tail.layout.width, WG));
+  }
   ctx.release(part);
   return { dx, dgamma, dbeta };
 }

@@ -8,7 +8,7 @@ import type { GpuContext } from './context.js';
 import * as batchnorm from './batchnorm.js';
 import * as conv from './conv.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
-import { matmul } from './matmul.js';
+import { matmul, matmulFused } from './matmul.js';
 import { concat, gather, gatherPair, oneHot, slice, transpose } from './movement.js';
 import { argMax, reduce } from './reduce.js';
 import { pad } from './pad.js';
@@ -66,4 +66,5 @@ export const kernels = {
   depthwiseGradInput: { shaders: ['depthwise'], run: conv.depthwiseGradInput },
   depthwiseGradFilter: { shaders: ['depthwise'], run: conv.depthwiseGradFilter },
   convActivationGrad: { shaders: ['conv2d'], run: conv.convActivationGrad },
+  matmulFused: { shaders: ['matmul'], run: matmulFused },
 } as const satisfies Record<KernelName, Kernel>;
