@@ -121,11 +121,12 @@ function modelLine(p: PretrainedInfo): string {
 }
 
 const pct = (a: number) => `${(100 * a).toFixed(1)}%`;
+const points = (d: number) => `${(100 * d).toFixed(1)} percentage points`;
 
 function verdict(frozen: number, trap: number): string {
-  if (frozen > trap) return `The trap run scores ${pct(frozen - trap)} lower than the frozen run.`;
+  if (frozen > trap) return `The trap run scores ${points(frozen - trap)} lower than the frozen run.`;
   if (frozen === trap) return 'This time both runs score the same.';
-  return `This time the trap run scores ${pct(trap - frozen)} higher: see below why it is still the wrong way to freeze.`;
+  return `This time the trap run scores ${points(trap - frozen)} higher: see below why it is still the wrong way to freeze.`;
 }
 
 let ownSet: OwnImages | null = null;
