@@ -5,13 +5,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { digitsPlugin } from './digits_plugin.js';
+import { pretrainedPlugin } from './pretrained_plugin.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({
   root: here('.'),
   resolve: { alias: { wgnn: here('../src/index.ts') } },
-  plugins: [digitsPlugin()],
+  plugins: [digitsPlugin(), pretrainedPlugin()],
   // WebGPU needs a secure context: 127.0.0.1 counts as one, file:// does not.
   server: { host: '127.0.0.1', strictPort: false, fs: { allow: [here('..')] } },
   preview: { host: '127.0.0.1' },

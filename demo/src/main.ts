@@ -4,9 +4,11 @@ import { startBackend } from './backend.js';
 import { describeError } from './dom.js';
 import { setupSeedPanel } from './seed_panel.js';
 import { setupTrainPanel } from './train_panel.js';
+import { setupFinetunePanel } from './finetune_panel.js';
 
 setupSeedPanel();
 setupTrainPanel();
+setupFinetunePanel();
 startBackend().then(
   () => { document.body.dataset.ready = 'true'; },
   (e: unknown) => {
