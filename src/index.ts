@@ -64,3 +64,4 @@ export type { DataType } from './ops/creation.js';
 export { TENSOR_METHODS } from './ops/methods.js';
 export { expandDims, squeeze, clone, cast } from './ops/movement.js';
 export { Callback } from './models/callbacks/callback.js';
+export type { DisposeResult } from './layers/layer.js';
