@@ -29,11 +29,11 @@ export interface NetSpec {
   readonly nodes: readonly NetNode[];
 }
 
-/** conv-BN-ReLU-pool twice, then dense(64)-ReLU and dense(10)-softmax (examples/mnist_cnn.ts without dropout). */
+/** conv(8)-BN-ReLU-pool, conv(16)-BN-ReLU-pool, dense(64)-ReLU, dense(10)-softmax (examples/mnist_cnn.ts). */
 export function mnistCnnSpec(): NetSpec {
   return { name: 'mnist_cnn', input: [28, 28, 1], nodes: [
-    ...convBnAct('c1', 16, 3, 1, 'relu'), { name: 'p1', op: 'maxpool' },
-    ...convBnAct('c2', 32, 3, 1, 'relu'), { name: 'p2', op: 'maxpool' },
+    ...convBnAct('c1', 8, 3, 1, 'relu'), { name: 'p1', op: 'maxpool' },
+    ...convBnAct('c2', 16, 3, 1, 'relu'), { name: 'p2', op: 'maxpool' },
     { name: 'flat', op: 'flatten' }, { name: 'fc', op: 'dense', units: 64, act: 'relu' }, { name: 'out', op: 'dense', units: 10, act: 'softmax' },
   ] };
 }

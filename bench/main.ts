@@ -20,6 +20,7 @@ import { batchNormGrad, batchNormInfer, batchNormTrain } from '../src/backend/we
 import type { GpuContext, GpuHandle } from '../src/backend/webgpu/context.js';
 import { B2B, VARIANTS, copySet } from './copy.js';
 import { convRows } from './conv.js';
+import { cnnRows } from './cnn.js';
 import {
   tf, tfAdapter, tfBnTrain, tfDisposeCase, tfFitEpoch, tfMlpModel, tfSeedModel, tfSync, useTf, type TfModelCase,
 } from './tfjs_peers.js';
@@ -388,6 +389,7 @@ async function main(): Promise<void> {
     (globalThis as { __wgnnBench?: unknown }).__wgnnBench = { results, date: new Date().toISOString(), reps };
     return;
   }
+  const cnnOnly = params.get('only') === 'cnn';
   // The copies must copy: check every variant once on an odd size.
   {
     const c = copySet(ctx, 1_000_003);
@@ -402,6 +404,12 @@ async function main(): Promise<void> {
     log(`tfjs ${tf.version.tfjs}: webgpu ${s.ok ? `ok, ${tfWebgpu.adapter}` : `unavailable: ${s.why}`}`);
   }
   const rows: BenchRow[] = [];
+  if (cnnOnly) {
+    // CNN training steps and predict (bench/cnn.ts) alone: JSON only, no markdown.
+    rows.push(...(await cnnRows(adapter, tfWebgpu, skipPeers, log)));
+    (globalThis as { __wgnnBench?: unknown }).__wgnnBench = { results: rows, date: new Date().toISOString(), reps };
+    return;
+  }
   const cases: [number[], number][] = stepsOnly ? [] : [[[65536, 64], 1], [[32, 56, 56, 64], 3], [[32, 64, 56, 56], 1]];
   for (const [shape, axis] of cases) rows.push(...(await batchNormRows(ctx, adapter, shape, axis)));
   log(`section 1: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
@@ -409,6 +417,8 @@ async function main(): Promise<void> {
   log(`section 2: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   rows.push(...(await stepRows(adapter, tfWebgpu)));
   log(`section 3: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  if (!stepsOnly) rows.push(...(await cnnRows(adapter, tfWebgpu, skipPeers, log)));
+  log(`section 3b (cnn): ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   await wg.init({ backend: 'webgpu' });
   if (!stepsOnly) rows.push(...(await foundationRows(engine.backend as WebGpuBackend, adapter)));
   for (const [shape, axis] of cases) rows.push(cpuTrainRow(shape, axis));
