@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { runWithSsrLoader } from './node_env.mjs';
 
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'auto' }, epochs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { backend: { type: 'string', default: 'auto' }, epochs: { type: 'string', default: '4' } } });
 await runWithSsrLoader(async (server) => {
   const wg = await server.ssrLoadModule('/src/index.ts');
   const ex = await server.ssrLoadModule('/examples/mnist_cnn.ts');
