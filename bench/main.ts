@@ -21,6 +21,7 @@ import type { GpuContext, GpuHandle } from '../src/backend/webgpu/context.js';
 import { B2B, VARIANTS, copySet } from './copy.js';
 import { convRows } from './conv.js';
 import { median, timeAll as timeAllN } from './timing.js';
+import { cnnRows } from './cnn.js';
 import {
   tf, tfAdapter, tfBnTrain, tfDisposeCase, tfFitEpoch, tfMlp512Model, tfMlpModel, tfSeedModel, tfSync, useTf, type TfModelCase,
 } from './tfjs_peers.js';
@@ -360,6 +361,7 @@ async function main(): Promise<void> {
     (globalThis as { __wgnnBench?: unknown }).__wgnnBench = { results, date: new Date().toISOString(), reps };
     return;
   }
+  const cnnOnly = params.get('only') === 'cnn';
   // The copies must copy: check every variant once on an odd size.
   {
     const c = copySet(ctx, 1_000_003);
@@ -379,6 +381,12 @@ async function main(): Promise<void> {
     publish(rows, t0, tfWebgpu);
     return;
   }
+  if (cnnOnly) {
+    // CNN training steps and predict (bench/cnn.ts) alone: JSON only, no markdown.
+    rows.push(...(await cnnRows(adapter, tfWebgpu, skipPeers, log)));
+    (globalThis as { __wgnnBench?: unknown }).__wgnnBench = { results: rows, date: new Date().toISOString(), reps };
+    return;
+  }
   const cases: [number[], number][] = stepsOnly ? [] : [[[65536, 64], 1], [[32, 56, 56, 64], 3], [[32, 64, 56, 56], 1],
     [[50000, 13], 1], [[4096, 1000], 1]];
   for (const [shape, axis] of cases) rows.push(...(await batchNormRows(ctx, adapter, shape, axis)));
@@ -387,6 +395,8 @@ async function main(): Promise<void> {
   log(`section 2: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   rows.push(...(await stepRows(adapter, tfWebgpu)));
   log(`section 3: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  if (!stepsOnly) rows.push(...(await cnnRows(adapter, tfWebgpu, skipPeers, log)));
+  log(`section 3b (cnn): ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   await wg.init({ backend: 'webgpu' });
   if (!stepsOnly) rows.push(...(await foundationRows(engine.backend as WebGpuBackend, adapter)));
   for (const [shape, axis] of cases) rows.push(cpuTrainRow(shape, axis));

@@ -5,8 +5,8 @@
  * publish its results, and writes bench/results/latest.json and latest.md (see bench/README.md).
  * Env: WGNN_CHROMIUM (browser path, default /usr/bin/chromium), WGNN_BENCH_REPS (default 7),
  * WGNN_BENCH_PEERS=0 (skip TF.js), WGNN_BENCH_OUT (output folder, default bench/results),
- * WGNN_BENCH_ONLY=steps|conv|products (section 3, bench/conv.ts's convolution GFLOP/s, or section 5 alone:
- * latest.json only, no markdown).
+ * WGNN_BENCH_ONLY=steps|conv|products|cnn (section 3, bench/conv.ts's convolution GFLOP/s, section 5, or
+ * bench/cnn.ts's CNN steps and predict alone: latest.json only, no markdown; cnn also prints its table).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
@@ -33,7 +33,7 @@ const { port } = server.httpServer.address();
 const reps = Number(process.env.WGNN_BENCH_REPS ?? 7);
 const peers = process.env.WGNN_BENCH_PEERS === '0' ? '0' : '1';
 const onlyName = process.env.WGNN_BENCH_ONLY;
-const only = ['steps', 'conv', 'products'].includes(onlyName) ? `&only=${onlyName}` : '';
+const only = ['steps', 'conv', 'products', 'cnn'].includes(onlyName) ? `&only=${onlyName}` : '';
 const url = `http://127.0.0.1:${port}/bench/index.html?reps=${reps}&peers=${peers}${only}`;
 const loadBefore = loadavg();
 
@@ -58,6 +58,7 @@ try {
   writeFileSync(join(outDir, 'latest.meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
   if (only) {
     console.log(`${onlyName} only: latest.json and latest.meta.json written, no markdown`);
+    if (onlyName === 'cnn') console.log(cnnTable(outcome.results).join('\n'));
   } else {
     const md = markdown(outcome.results, meta);
     writeFileSync(join(outDir, 'latest.md'), md);
@@ -170,9 +171,28 @@ function markdown(rows, meta) {
       `| ${ms(p('wgnn-webgpu')?.ms)} | ${ms(p('wgnn-cpu')?.ms)} | ${ms(p('tfjs-webgpu')?.ms)} | ${ms(p('tfjs-cpu')?.ms)} |`);
   }
 
+  lines.push('', ...cnnTable(rows));
   lines.push('', '## All rows', '', '| name | shape | axis | backend | ms | copyMs | ratioToCopy | dispatches |', '|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     lines.push(`| ${r.name} | ${shape(r)} | ${r.axis ?? '-'} | ${r.backend} | ${fmt(r.ms, 3)} | ${fmt(r.copyMs, 3)} | ${fmt(r.ratioToCopy)} | ${r.dispatches === null || r.dispatches === undefined ? '-' : fmt(r.dispatches, Number.isInteger(r.dispatches) ? 0 : 1)} |`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** (iv) CNN training steps and predict (bench/cnn.ts): ms per call and wgnn-webgpu's speed-up. */
+function cnnTable(rows) {
+  const lines = ['## (v) CNN training steps and predict', '',
+    'ms per `fit` step (SGD, categorical crossentropy) and per `predict` + readback; "vs" = peer ms / wgnn-webgpu ms;',
+    '*: a single first call (slow peers), compilation included.', '',
+    '| network | call | shape | wgnn-webgpu | dispatches/step | submits/step | wgnn-cpu | tfjs-webgpu | tfjs-cpu | vs tfjs-webgpu | vs tfjs-cpu |',
+    '|---|---|---|---|---|---|---|---|---|---|---|'];
+  for (const g of rows.filter((r) => r.name.startsWith('cnn-') && r.name.endsWith('-wgnn-webgpu'))) {
+    const other = (who) => rows.find((r) => r.name === g.name.replace('wgnn-webgpu', who) && shape(r) === shape(g));
+    const [c, tg, tc] = ['wgnn-cpu', 'tfjs-webgpu', 'tfjs-cpu'].map(other);
+    // *: the only timing was the first step (pipeline compilation included; bench/cnn.ts).
+    const t = (r) => (r ? `${ms(r.ms)}${r.epochs === 0 ? '*' : ''}` : '-');
+    lines.push(`| ${g.network} | ${g.name.startsWith('cnn-step') ? 'fit step' : 'predict'} | ${shape(g)} | ${ms(g.ms)} | ${fmt(g.dispatches, 1)} | ${fmt(g.submits, 2)} | ` +
+      `${t(c)} | ${t(tg)} | ${t(tc)} | **${fmt(tg?.speedupOfWgnnWebgpu, 1)}x** | **${fmt(tc?.speedupOfWgnnWebgpu, 1)}x** |`);
+  }
+  return lines;
 }

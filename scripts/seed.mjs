@@ -5,30 +5,9 @@
  * CPU, and says which. The TypeScript sources import WGSL with Vite's `?raw`, so they are loaded
  * through Vite's SSR module loader rather than plain Node/tsx.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'vite';
+import { runWithSsrLoader } from './node_env.mjs';
 
-// Dawn needs SwiftShader's Vulkan manifest and a Vulkan loader; without Debian's libvulkan1 it
-// uses the one Chromium ships. LD_LIBRARY_PATH is read at process start, so re-run with it.
-const CHROMIUM_LIBS = '/usr/lib/chromium';
-const systemVulkan = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1']
-  .some((p) => existsSync(p));
-const ld = process.env.LD_LIBRARY_PATH ?? '';
-if (!systemVulkan && existsSync(CHROMIUM_LIBS) && !ld.split(':').includes(CHROMIUM_LIBS)) {
-  const env = { ...process.env, LD_LIBRARY_PATH: ld ? `${ld}:${CHROMIUM_LIBS}` : CHROMIUM_LIBS };
-  const r = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env });
-  process.exit(r.status ?? 1);
-}
-process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-const server = await createServer({
-  configFile: 'vite.config.ts', server: { middlewareMode: true, hmr: false, watch: null }, appType: 'custom', logLevel: 'error',
-  // Node runs the sources directly: no browser dependency scan (it would wander into demo/).
-  optimizeDeps: { noDiscovery: true, include: [] },
-});
-let code = 0;
-try {
+await runWithSsrLoader(async (server) => {
   const wg = await server.ssrLoadModule('/src/index.ts');
   const seed = await server.ssrLoadModule('/src/seed.ts');
   const backend = await wg.init();
@@ -71,10 +50,4 @@ try {
   console.log('1. predict, evaluate and a plain model.apply(x) run in inference mode: they normalize with the moving mean and variance and never change them, so the frozen layer in the question (still at mean 0, variance 1) prints x / sqrt(1 + 1e-9) ten times.');
   console.log('2. fit and model.apply(x, {training: true}) run in training mode: each batch is normalized with its own statistics and the moving statistics take one step toward them (moving = momentum * moving + (1 - momentum) * batch), which is why (1) and (2) agree and (4) differs slightly.');
   console.log('3. trainable = false on a BatchNormalization layer means inference mode always, even inside fit: its moving statistics and gamma/beta never change, which is what you want when fine-tuning a pretrained model.');
-} catch (e) {
-  console.error(e);
-  code = 1;
-} finally {
-  await server.close();
-}
-process.exit(code);
+});

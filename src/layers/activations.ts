@@ -1,11 +1,11 @@
 /** Activation functions by Keras name, as compositions of the primitive ops. */
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { relu, sigmoid, tanh } from '../ops/elementwise.js';
+import { relu, sigmoid, sub, tanh } from '../ops/elementwise.js';
 import { softmax as softmaxOp } from '../ops/softmax.js';
 
-export type ActivationName = 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'linear';
-export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'sigmoid', 'tanh', 'softmax', 'linear'];
+export type ActivationName = 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'linear' | 'relu6';
+export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'sigmoid', 'tanh', 'softmax', 'linear', 'relu6'];
 
 /**
  * Softmax over the last axis: exp(x - max(x)) / sum(exp(x - max(x))), the fused op (one
@@ -13,6 +13,14 @@ export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'sigmoid', 'tanh'
  */
 export function softmax(x: Tensor): Tensor {
   return softmaxOp(x, -1);
+}
+
+/**
+ * min(max(x, 0), 6), written 6 - relu(6 - relu(x)) so that the gradient is TF's Relu6Grad,
+ * dy * (x > 0) * (x < 6) (0 at both kinks), where `minimum` would pass dy at x == 6.
+ */
+export function relu6(x: Tensor): Tensor {
+  return sub(6, relu(sub(6, relu(x))));
 }
 
 /** Applies the named activation (`linear` returns x itself). */
@@ -28,6 +36,8 @@ export function applyActivation(name: ActivationName, x: Tensor): Tensor {
       return softmax(x);
     case 'linear':
       return x;
+    case 'relu6':
+      return relu6(x);
     default:
       name satisfies never;
       throw new ValueError(`unknown activation '${String(name)}'`);
