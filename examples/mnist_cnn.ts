@@ -79,6 +79,8 @@ export interface TrainOptions {
   readonly epochs: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
+  /** The learning rate is multiplied by this after every epoch (default 0.7). */
+  readonly decay?: number;
   readonly maxShift?: number;
   readonly seed?: number;
   /** One line per epoch (default: none). */
@@ -108,6 +110,8 @@ export async function trainMnistCnn(train: DigitSet, test: DigitSet, o: TrainOpt
       const x = wg.tensor(shifted(train, o.maxShift ?? 1, random), [train.n, SIDE, SIDE, 1]);
       const h = await model.fit(x, y, { batchSize: o.batchSize ?? 32, epochs: 1, seed: seed * 1000 + e, dropRemainder: true });
       x.dispose();
+      // Step decay between epochs (the optimizer's learningRate is live: no recompile).
+      model.optimizer.learningRate = (o.learningRate ?? 0.005) * (o.decay ?? 0.7) ** (e + 1);
       const ev = await model.evaluate(tx, ty, { batchSize: 250 });
       history.push({ loss: h.history.loss[0], accuracy: h.history.accuracy[0], testAccuracy: ev.accuracy });
       const s = ((performance.now() - t0) / 1000).toFixed(1);
