@@ -31,7 +31,7 @@ const PINNED: Record<string, readonly string[]> = {
     'subtract', 'zeroPadding2d',
   ],
   'wg.optimizers': ['Optimizer', 'adam', 'getOptimizer', 'rmsprop', 'sgd', 'LearningRateSchedule', 'schedules'],
-  'wg.callbacks': ['Callback', 'earlyStopping', 'reduceLROnPlateau', 'backupAndRestore'],
+  'wg.callbacks': ['BackupAndRestore', 'Callback', 'EarlyStopping', 'ReduceLROnPlateau', 'backupAndRestore', 'earlyStopping', 'reduceLROnPlateau'],
   'wg.losses': [
     'binaryCrossentropy', 'categoricalCrossentropy', 'meanAbsoluteError', 'meanSquaredError',
     'sparseCategoricalCrossentropy',
