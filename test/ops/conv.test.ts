@@ -37,6 +37,8 @@ const CASES: Case[] = [
   { name: '7x7 same stride 2', x: [1, 9, 10, 3], f: [7, 7, 3, 4], o: { strides: 2, padding: 'same' } },
   { name: '1x1 64 -> 64 (vec4 path)', x: [2, 4, 3, 64], f: [1, 1, 64, 64], o: {} },
   { name: '3x3 same 64 -> 8 (vec4 path)', x: [1, 5, 5, 64], f: [3, 3, 64, 8], o: { padding: 'same' } },
+  // 108 filter rows and 12 channels: the 8x8 filter-gradient blocks' second quads run past both edges.
+  { name: '3x3 same stride 2, 12 -> 12 (vec4 path, partial 8x8 blocks)', x: [2, 9, 8, 12], f: [3, 3, 12, 12], o: { strides: 2, padding: 'same' } },
   { name: 'dilation 2 same', x: [1, 8, 7, 4], f: [3, 3, 4, 4], o: { dilations: 2, padding: 'same' } },
   { name: 'explicit padding', x: [1, 5, 6, 2], f: [3, 2, 2, 3], o: { padding: [[1, 2], [0, 1]] } },
   // Filter-gradient reduction splits: none (one output row), and 67 rows in 34 splits of 2 (last of 1).

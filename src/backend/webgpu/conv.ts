@@ -90,12 +90,16 @@ function conv(
     gradInput: [inH * inW, inC, batch * inH * inW * inC],
     gradFilter: [kH * kW * inC, outC, kH * kW * inC * outC],
   }[pass];
-  const [splits, lines] = pass === 'gradFilter' ? filterSplits(info, Math.ceil(rows / 4) * Math.ceil(cols / 4)) : [batch, 0];
-  const groups = [Math.ceil(cols / TILE), Math.ceil(rows / TILE), splits];
+  const vec = vec4Entry(pass, info);
+  // The vec4 filter gradient's invocations own 8x8 blocks (gradFilter8): a 64x64 tile per workgroup.
+  const block = pass === 'gradFilter' && vec ? 8 : 4;
+  const tile = block * 8;
+  const [splits, lines] = pass === 'gradFilter' ? filterSplits(info, Math.ceil(rows / block) * Math.ceil(cols / block)) : [batch, 0];
+  const groups = [Math.ceil(cols / tile), Math.ceil(rows / tile), splits];
   checkLimits(ctx, `conv2d ${pass}`, info, kH * kW * inC * outC, groups);
   const split = pass === 'gradFilter' && splits > 1;
   const out = ctx.alloc(outSize * (split ? splits : 1), split ? 'conv2d.gradFilter.partial' : `conv2d.${pass}`);
-  const entry = vec4Entry(pass, info) ? `${pass}4` : pass;
+  const entry = vec ? (pass === 'gradFilter' ? 'gradFilter8' : `${pass}4`) : pass;
   const bindings = [ctx.uniform(params(info, act, bias !== null, lines), 'conv2d'), a, b, out];
   if (pass === 'forward') bindings.push(bias ?? b);
   ctx.dispatch(`conv2d.${pass}`, ctx.pipeline('conv2d', entry), bindings, [groups[0], groups[1], groups[2]]);
