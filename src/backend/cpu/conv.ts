@@ -31,51 +31,49 @@ export function activate(act: ConvActivation, v: number): number {
   }
 }
 
-/** One term of a convolution sum: x offset and filter index of a tap. */
-type Tap = (xOff: number, kh: number, kw: number, o: number, visit: (xi: number, fi: number) => void) => void;
-
-/** Full convolution: every input channel feeds output channel o. */
-function fullTaps(info: Conv2dInfo, xsC: number): Tap {
-  return (xOff, kh, kw, o, visit) => {
-    for (let ic = 0; ic < info.inC; ic++) visit(xOff + ic * xsC, ((kh * info.kW + kw) * info.inC + ic) * info.outC + o);
-  };
-}
-
-/** Depthwise: output channel o = c * multiplier + m reads input channel c only. */
-function depthwiseTaps(info: Conv2dInfo, xsC: number): Tap {
-  const mult = info.multiplier;
-  return (xOff, kh, kw, o, visit) => {
-    const c = Math.floor(o / mult);
-    visit(xOff + c * xsC, ((kh * info.kW + kw) * info.inC + c) * mult + (o % mult));
-  };
-}
+/**
+ * One window of the convolution sum: output element offset `yOff` (channel 0), input offset
+ * `xOff` (channel 0) and the filter's first index for tap (kh, kw), `fOff`.
+ */
+type Window = (yOff: number, xOff: number, fOff: number) => void;
 
 /**
- * Calls `visit(yi, xi, fi)` for every (output element, input element, filter element) triple of
- * the convolution sum; padded taps are skipped.
+ * Calls `visit` for every (output position, in-range tap) pair; padded taps are skipped. The
+ * channel loops live in the callers, so the per-multiply cost is a plain indexed loop.
  */
-function forEachTap(info: Conv2dInfo, depthwise: boolean, visit: (yi: number, xi: number, fi: number) => void): void {
-  const [xsB, xsH, xsW, xsC] = convStrides(info, info.inH, info.inW, info.inC);
-  const [ysB, ysH, ysW, ysC] = convStrides(info, info.outH, info.outW, info.outC);
-  const taps = depthwise ? depthwiseTaps(info, xsC) : fullTaps(info, xsC);
+function forEachWindow(info: Conv2dInfo, depthwise: boolean, visit: Window): void {
+  const [xsB, xsH, xsW] = convStrides(info, info.inH, info.inW, info.inC);
+  const [ysB, ysH, ysW] = convStrides(info, info.outH, info.outW, info.outC);
+  const tapSize = info.inC * (depthwise ? info.multiplier : info.outC);
   for (let b = 0; b < info.batch; b++) {
     for (let oh = 0; oh < info.outH; oh++) {
       for (let ow = 0; ow < info.outW; ow++) {
-        for (let o = 0; o < info.outC; o++) {
-          const yi = b * ysB + oh * ysH + ow * ysW + o * ysC;
-          for (let kh = 0; kh < info.kH; kh++) {
-            const ih = oh * info.strideH - info.padTop + kh * info.dilationH;
-            if (ih < 0 || ih >= info.inH) continue;
-            for (let kw = 0; kw < info.kW; kw++) {
-              const iw = ow * info.strideW - info.padLeft + kw * info.dilationW;
-              if (iw < 0 || iw >= info.inW) continue;
-              taps(b * xsB + ih * xsH + iw * xsW, kh, kw, o, (xi, fi) => visit(yi, xi, fi));
-            }
+        const yOff = b * ysB + oh * ysH + ow * ysW;
+        for (let kh = 0; kh < info.kH; kh++) {
+          const ih = oh * info.strideH - info.padTop + kh * info.dilationH;
+          if (ih < 0 || ih >= info.inH) continue;
+          for (let kw = 0; kw < info.kW; kw++) {
+            const iw = ow * info.strideW - info.padLeft + kw * info.dilationW;
+            if (iw < 0 || iw >= info.inW) continue;
+            visit(yOff, b * xsB + ih * xsH + iw * xsW, (kh * info.kW + kw) * tapSize);
           }
         }
       }
     }
   }
+}
+
+/** Channel strides of x and y. */
+function channelStrides(info: Conv2dInfo): { xsC: number; ysC: number } {
+  return {
+    xsC: convStrides(info, info.inH, info.inW, info.inC)[3],
+    ysC: convStrides(info, info.outH, info.outW, info.outC)[3],
+  };
+}
+
+/** dst[dOff + i * dStride] += a * src[sOff + i * sStride] for i < n. */
+function axpy(n: number, a: number, src: Arr, sOff: number, sStride: number, dst: Arr, dOff: number, dStride: number): void {
+  for (let i = 0; i < n; i++) dst[dOff + i * dStride] += a * src[sOff + i * sStride];
 }
 
 const outSize = (info: Conv2dInfo): number => info.batch * info.outH * info.outW * info.outC;
@@ -87,10 +85,17 @@ export function convForward(
   x: Arr, filter: Arr, info: Conv2dInfo, bias: Arr | null, act: ConvActivation, depthwise: boolean,
 ): Arr {
   const y = alloc(x, outSize(info), 'conv2d');
-  forEachTap(info, depthwise, (yi, xi, fi) => (y[yi] += x[xi] * filter[fi]));
-  const [, , , ysC] = convStrides(info, info.outH, info.outW, info.outC);
+  const { xsC, ysC } = channelStrides(info);
+  const { inC, outC, multiplier: mult } = info;
+  forEachWindow(info, depthwise, depthwise
+    ? (yOff, xOff, fOff) => {
+      for (let c = 0; c < inC; c++) axpy(mult, x[xOff + c * xsC], filter, fOff + c * mult, 1, y, yOff + c * mult * ysC, ysC);
+    }
+    : (yOff, xOff, fOff) => {
+      for (let ic = 0; ic < inC; ic++) axpy(outC, x[xOff + ic * xsC], filter, fOff + ic * outC, 1, y, yOff, ysC);
+    });
   for (let i = 0; i < y.length; i++) {
-    const o = Math.floor(i / ysC) % info.outC;
+    const o = Math.floor(i / ysC) % outC;
     y[i] = activate(act, bias ? y[i] + bias[o] : y[i]);
   }
   return y;
@@ -99,14 +104,39 @@ export function convForward(
 /** dx = sum over taps of dy * filter. */
 export function convGradInput(dy: Arr, filter: Arr, info: Conv2dInfo, depthwise: boolean): Arr {
   const dx = alloc(dy, info.batch * info.inH * info.inW * info.inC, 'conv2dGradInput');
-  forEachTap(info, depthwise, (yi, xi, fi) => (dx[xi] += dy[yi] * filter[fi]));
+  const { xsC, ysC } = channelStrides(info);
+  const { inC, outC, multiplier: mult } = info;
+  forEachWindow(info, depthwise, depthwise
+    ? (yOff, xOff, fOff) => {
+      for (let c = 0; c < inC; c++) {
+        let s = 0;
+        for (let m = 0; m < mult; m++) s += dy[yOff + (c * mult + m) * ysC] * filter[fOff + c * mult + m];
+        dx[xOff + c * xsC] += s;
+      }
+    }
+    : (yOff, xOff, fOff) => {
+      for (let ic = 0; ic < inC; ic++) {
+        const f = fOff + ic * outC;
+        let s = 0;
+        for (let o = 0; o < outC; o++) s += dy[yOff + o * ysC] * filter[f + o];
+        dx[xOff + ic * xsC] += s;
+      }
+    });
   return dx;
 }
 
 /** dfilter = sum over taps of dy * x. */
 export function convGradFilter(x: Arr, dy: Arr, info: Conv2dInfo, depthwise: boolean): Arr {
   const df = alloc(x, filterSize(info, depthwise), 'conv2dGradFilter');
-  forEachTap(info, depthwise, (yi, xi, fi) => (df[fi] += dy[yi] * x[xi]));
+  const { xsC, ysC } = channelStrides(info);
+  const { inC, outC, multiplier: mult } = info;
+  forEachWindow(info, depthwise, depthwise
+    ? (yOff, xOff, fOff) => {
+      for (let c = 0; c < inC; c++) axpy(mult, x[xOff + c * xsC], dy, yOff + c * mult * ysC, ysC, df, fOff + c * mult, 1);
+    }
+    : (yOff, xOff, fOff) => {
+      for (let ic = 0; ic < inC; ic++) axpy(outC, x[xOff + ic * xsC], dy, yOff, ysC, df, fOff + ic * outC, 1);
+    });
   return df;
 }
 
