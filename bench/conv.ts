@@ -7,12 +7,17 @@
  * on its forward GEMM ([B*H*W, kh*kw*inC] x [kh*kw*inC, outC]); `ratioToMatmul` = conv GFLOP/s /
  * matmul GFLOP/s (PERF.md: forward >= 0.6, gradients >= 0.4). Timed as the other kernel rows:
  * record, submit, await `onSubmittedWorkDone()`, one warm-up, median of `reps`, interleaved.
+ * `tfConvRows` times TF.js 4.22's kernels for the same three passes in the same page (tfjs-webgpu
+ * and tfjs-cpu): `tf.fused.conv2d` / `tf.fused.depthwiseConv2d` with bias + relu, and the
+ * backprop kernels its own gradients run (Conv2DBackpropInput / Conv2DBackpropFilter and the
+ * depthwise pair) through `tf.engine().runKernel`.
  */
 import type { Conv2dInfo } from '../src/backend/backend.js';
 import type { GpuContext, GpuHandle } from '../src/backend/webgpu/context.js';
 import * as conv from '../src/backend/webgpu/conv.js';
 import { matmul } from '../src/backend/webgpu/matmul.js';
 import type { BenchRow } from './main.js';
+import { tf, tfSync, useTf } from './tfjs_peers.js';
 
 interface ConvCase {
   readonly name: string;
@@ -88,6 +93,60 @@ export async function convRows(ctx: GpuContext, adapter: string, timeAll: Timer,
       });
     });
     for (const v of [...Object.values(h), ...(gemm ? [gemm.a, gemm.b] : [])]) ctx.release(v);
+  }
+  return rows;
+}
+
+type PeerTimer = (run: () => void, sync: () => Promise<void>) => Promise<{ ms: number; reps: number; inner: number }>;
+
+/** TF.js's three passes of a case on its current backend, each disposing its output. */
+function tfPasses(c: ConvCase): { forward: () => void; gradInput: () => void; gradFilter: () => void; done: () => void } {
+  const { batch, inH, inW, inC, outH, outW, outC, kH, kW, multiplier } = c.info;
+  const x = tf.randomUniform([batch, inH, inW, inC], -1, 1) as tf.Tensor4D;
+  const f = tf.randomUniform([kH, kW, inC, c.depthwise ? multiplier : outC], -1, 1) as tf.Tensor4D;
+  const b = tf.randomUniform([outC], -1, 1) as tf.Tensor1D;
+  const dy = tf.randomUniform([batch, outH, outW, outC], -1, 1) as tf.Tensor4D;
+  const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
+  const kernel = (name: string, inputs: Record<string, tf.Tensor>, extra: Record<string, unknown>) => () =>
+    (tf.engine().runKernel(name, inputs, { ...attrs, ...extra } as never) as tf.Tensor).dispose();
+  const forward = () =>
+    (c.depthwise
+      ? tf.fused.depthwiseConv2d({ x, filter: f, strides: 1, pad: 'same', bias: b, activation: 'relu' })
+      : tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias: b, activation: 'relu' })).dispose();
+  return c.depthwise
+    ? {
+        forward,
+        gradInput: kernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: f }, { inputShape: x.shape }),
+        gradFilter: kernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { filterShape: f.shape }),
+        done: () => tf.dispose([x, f, b, dy]),
+      }
+    : {
+        forward,
+        gradInput: kernel('Conv2DBackpropInput', { dy, filter: f }, { inputShape: x.shape }),
+        gradFilter: kernel('Conv2DBackpropFilter', { x, dy }, { filterShape: f.shape }),
+        done: () => tf.dispose([x, f, b, dy]),
+      };
+}
+
+/** One row per case, pass and TF.js backend (tfjs-webgpu only when it started): ms, GFLOP/s. */
+export async function tfConvRows(tfWebgpu: { ok: boolean; adapter: string }, time: PeerTimer, log: (s: string) => void): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const backend of tfWebgpu.ok ? ['webgpu', 'cpu'] as const : ['cpu'] as const) {
+    await useTf(backend);
+    for (const c of CONV_CASES) {
+      const p = tfPasses(c);
+      for (const name of ['forward', 'gradInput', 'gradFilter'] as const) {
+        const t = await time(p[name], tfSync);
+        const gflops = convFlops(c) / (t.ms * 1e6);
+        rows.push({
+          name: `${c.name} ${name}`, shape: [c.info.batch, c.info.inH, c.info.inW, c.info.inC], axis: null,
+          backend: `tfjs-${backend}`, adapter: backend === 'webgpu' ? tfWebgpu.adapter : 'cpu', ms: t.ms, copyMs: null,
+          ratioToCopy: null, dispatches: null, gflops, reps: t.reps,
+        });
+        log(`tfjs-${backend} ${c.name} ${name}: ${t.ms.toFixed(1)} ms, ${gflops.toFixed(2)} GFLOP/s`);
+      }
+      p.done();
+    }
   }
   return rows;
 }

@@ -19,7 +19,7 @@ import { WebGpuBackend } from '../src/backend/webgpu/backend.js';
 import { batchNormGrad, batchNormInfer, batchNormTrain } from '../src/backend/webgpu/batchnorm.js';
 import type { GpuContext, GpuHandle } from '../src/backend/webgpu/context.js';
 import { B2B, VARIANTS, copySet } from './copy.js';
-import { convRows } from './conv.js';
+import { convRows, tfConvRows } from './conv.js';
 import { median, timeAll as timeAllN } from './timing.js';
 import { cnnRows } from './cnn.js';
 import {
@@ -351,16 +351,6 @@ async function main(): Promise<void> {
   const ctx = backend.ctx;
   const adapter = backend.description;
   log(`adapter: ${adapter}, reps ${reps}, ${navigator.userAgent}`);
-  if (params.get('only') === 'conv') {
-    // Convolution GFLOP/s alone (bench/conv.ts): JSON only, no markdown.
-    const results = await convRows(ctx, adapter, (c, runs) => timeAll(c, runs), random);
-    for (const r of results) {
-      const vs = r.ratioToMatmul === null ? '' : `, ${(r.ratioToMatmul as number).toFixed(2)}x matmul (${(r.matmulGflops as number).toFixed(2)} GFLOP/s)`;
-      log(`${r.name}: ${r.ms.toFixed(2)} ms, ${(r.gflops as number).toFixed(2)} GFLOP/s${vs}, ${r.dispatches} dispatch(es)`);
-    }
-    (globalThis as { __wgnnBench?: unknown }).__wgnnBench = { results, date: new Date().toISOString(), reps };
-    return;
-  }
   const cnnOnly = params.get('only') === 'cnn';
   // The copies must copy: check every variant once on an odd size.
   {
@@ -374,6 +364,18 @@ async function main(): Promise<void> {
     const s = await useTf('webgpu');
     tfWebgpu = { ok: s.ok, why: s.why ?? '', adapter: s.ok ? tfAdapter() : '-' };
     log(`tfjs ${tf.version.tfjs}: webgpu ${s.ok ? `ok, ${tfWebgpu.adapter}` : `unavailable: ${s.why}`}`);
+  }
+  if (params.get('only') === 'conv') {
+    // Convolution GFLOP/s alone (bench/conv.ts): JSON only, no markdown; TF.js's
+    // kernels too unless WGNN_BENCH_PEERS=0.
+    const results = await convRows(ctx, adapter, (c, runs) => timeAll(c, runs), random);
+    for (const r of results) {
+      const vs = r.ratioToMatmul === null ? '' : `, ${(r.ratioToMatmul as number).toFixed(2)}x matmul (${(r.matmulGflops as number).toFixed(2)} GFLOP/s)`;
+      log(`${r.name}: ${r.ms.toFixed(2)} ms, ${(r.gflops as number).toFixed(2)} GFLOP/s${vs}, ${r.dispatches} dispatch(es)`);
+    }
+    if (!skipPeers) results.push(...(await tfConvRows(tfWebgpu, timePeer, log)));
+    (globalThis as { __wgnnBench?: unknown }).__wgnnBench = { results, date: new Date().toISOString(), reps };
+    return;
   }
   const rows: BenchRow[] = [];
   if (productsOnly) {
@@ -398,6 +400,13 @@ async function main(): Promise<void> {
   if (!stepsOnly) rows.push(...(await cnnRows(adapter, tfWebgpu, skipPeers, log)));
   log(`section 3b (cnn): ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   await wg.init({ backend: 'webgpu' });
+  if (!stepsOnly) {
+    const c = (engine.backend as WebGpuBackend).ctx;
+    rows.push(...(await convRows(c, adapter, (g, runs) => timeAll(g, runs), random)));
+    if (!skipPeers) rows.push(...(await tfConvRows(tfWebgpu, timePeer, log)));
+    await wg.init({ backend: 'webgpu' });
+  }
+  log(`section 3c (conv kernels): ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   if (!stepsOnly) rows.push(...(await foundationRows(engine.backend as WebGpuBackend, adapter)));
   for (const [shape, axis] of cases) rows.push(cpuTrainRow(shape, axis));
   if (!stepsOnly) rows.push(...(await productSection(engine.backend as WebGpuBackend, adapter, tfWebgpu.ok)));

@@ -171,12 +171,32 @@ function markdown(rows, meta) {
       `| ${ms(p('wgnn-webgpu')?.ms)} | ${ms(p('wgnn-cpu')?.ms)} | ${ms(p('tfjs-webgpu')?.ms)} | ${ms(p('tfjs-cpu')?.ms)} |`);
   }
 
-  lines.push('', ...cnnTable(rows));
+  lines.push('', ...cnnTable(rows), '', ...convTable(rows));
   lines.push('', '## All rows', '', '| name | shape | axis | backend | ms | copyMs | ratioToCopy | dispatches |', '|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     lines.push(`| ${r.name} | ${shape(r)} | ${r.axis ?? '-'} | ${r.backend} | ${fmt(r.ms, 3)} | ${fmt(r.copyMs, 3)} | ${fmt(r.ratioToCopy)} | ${r.dispatches === null || r.dispatches === undefined ? '-' : fmt(r.dispatches, Number.isInteger(r.dispatches) ? 0 : 1)} |`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** (vi) Convolution kernels (bench/conv.ts): GFLOP/s, wgnn's against its own matmul and TF.js's. */
+function convTable(rows) {
+  const ours = rows.filter((r) => r.backend === 'wgnn-webgpu' && r.gflops !== undefined);
+  if (ours.length === 0) return [];
+  const lines = ['## (vi) Convolution kernels', '',
+    'GFLOP/s of one pass (2 x multiply-adds; the three passes of a case do the same count); "vs matmul" = wgnn\'s',
+    'GFLOP/s / wgnn\'s matmul at the forward GEMM\'s size, timed in the same repetitions (targets: forward >= 0.6,',
+    'gradients >= 0.4). TF.js: `tf.fused.conv2d` (bias + relu) and its backprop kernels, same shapes, same page.', '',
+    '| case | pass | wgnn ms | wgnn GFLOP/s | vs matmul | dispatches | tfjs-webgpu GFLOP/s | tfjs-cpu GFLOP/s | vs tfjs-webgpu | vs tfjs-cpu |',
+    '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const g of ours) {
+    const peer = (b) => rows.find((r) => r.backend === b && r.name === g.name);
+    const [tg, tc] = [peer('tfjs-webgpu'), peer('tfjs-cpu')];
+    const pass = g.name.split(' ').at(-1);
+    lines.push(`| ${g.name.slice(0, -pass.length - 1)} | ${pass} | ${ms(g.ms)} | ${fmt(g.gflops)} | **${fmt(g.ratioToMatmul)}** | ${g.dispatches} | ` +
+      `${fmt(tg?.gflops)} | ${fmt(tc?.gflops)} | **${fmt(tg ? tg.ms / g.ms : null, 1)}x** | **${fmt(tc ? tc.ms / g.ms : null, 1)}x** |`);
+  }
+  return lines;
 }
 
 /** (iv) CNN training steps and predict (bench/cnn.ts): ms per call and wgnn-webgpu's speed-up. */
