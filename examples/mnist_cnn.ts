@@ -41,8 +41,8 @@ export async function loadDigits(read: ReadDigit, holdOutPerDigit: number, perDi
 }
 
 /**
- * conv(12)-BN-ReLU-maxpool, conv(24)-BN-ReLU-maxpool, dense(64)-ReLU, dense(10)-softmax (small:
- * it trains in minutes on the CPU backend or a CPU-emulated GPU; 8/16 filters plateau near 98.1%). BN momentum 0.9: with a few hundred steps the
+ * conv(16)-BN-ReLU-maxpool, conv(32)-BN-ReLU-maxpool, dense(64)-ReLU, dense(10)-softmax (small:
+ * it trains in minutes on the CPU backend or a CPU-emulated GPU; 12/24 filters plateau near 98.4%). BN momentum 0.9: with a few hundred steps the
  * Keras default 0.99 leaves the moving statistics far from the data's (inference-mode accuracy
  * lags the training accuracy).
  */
@@ -50,9 +50,9 @@ export function mnistCnn(seed = 1): wg.Sequential {
   const init = (k: number) => ({ name: 'glorotUniform' as const, seed: seed * 10 + k });
   const L = wg.layers;
   return wg.sequential({ name: 'mnist_cnn', layers: [
-    L.conv2d({ filters: 12, kernelSize: 3, padding: 'same', useBias: false, inputShape: [SIDE, SIDE, 1], kernelInitializer: init(1) }),
+    L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false, inputShape: [SIDE, SIDE, 1], kernelInitializer: init(1) }),
     L.batchNormalization({ momentum: 0.9 }), L.reLU(), L.maxPooling2d({ poolSize: 2 }),
-    L.conv2d({ filters: 24, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(2) }),
+    L.conv2d({ filters: 32, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(2) }),
     L.batchNormalization({ momentum: 0.9 }), L.reLU(), L.maxPooling2d({ poolSize: 2 }),
     L.flatten(),
     L.dense({ units: 64, activation: 'relu', kernelInitializer: init(3) }),
@@ -79,7 +79,7 @@ export interface TrainOptions {
   readonly epochs: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
-  /** The learning rate is multiplied by this after every epoch (default 0.75). */
+  /** The learning rate is multiplied by this after every epoch (default 0.7). */
   readonly decay?: number;
   readonly maxShift?: number;
   readonly seed?: number;
@@ -111,7 +111,7 @@ export async function trainMnistCnn(train: DigitSet, test: DigitSet, o: TrainOpt
       const h = await model.fit(x, y, { batchSize: o.batchSize ?? 32, epochs: 1, seed: seed * 1000 + e, dropRemainder: true });
       x.dispose();
       // Step decay between epochs (the optimizer's learningRate is live: no recompile).
-      model.optimizer.learningRate = (o.learningRate ?? 0.005) * (o.decay ?? 0.75) ** (e + 1);
+      model.optimizer.learningRate = (o.learningRate ?? 0.005) * (o.decay ?? 0.7) ** (e + 1);
       const ev = await model.evaluate(tx, ty, { batchSize: 250 });
       history.push({ loss: h.history.loss[0], accuracy: h.history.accuracy[0], testAccuracy: ev.accuracy });
       const s = ((performance.now() - t0) / 1000).toFixed(1);
