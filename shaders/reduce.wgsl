@@ -28,10 +28,6 @@ struct Params {
 var<private> NAN_BITS: u32 = 0x7fc00000u;
 var<private> INF_BITS: u32 = 0x7f800000u;
 
-fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
-}
-
 fn isNan(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
@@ -61,25 +57,37 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var base = 0u;
   var rest = o;
   for (var d = i32(p.keptRank) - 1; d >= 0; d--) {
-    let extent = dim(p.keptShape, u32(d));
-    base += (rest % extent) * dim(p.keptStrides, u32(d));
+    let u = u32(d);
+    let extent = p.keptShape[u / 4u][u % 4u];
+    base += (rest % extent) * p.keptStrides[u / 4u][u % 4u];
     rest = rest / extent;
   }
   let start = k * p.chunk;
   let end = min(start + p.chunk, p.redN);
   var acc = identity();
   var nanSeen = false;
-  for (var r = start; r < end; r++) {
-    var off = base;
-    var rr = r;
-    for (var d = i32(p.redRank) - 1; d >= 0; d--) {
-      let extent = dim(p.redShape, u32(d));
-      off += (rr % extent) * dim(p.redStrides, u32(d));
-      rr = rr / extent;
+  if (p.redRank == 1u) {
+    // One reduced axis (after collapsing): a plain strided walk, no index decoding.
+    let stride = p.redStrides[0].x;
+    for (var r = start; r < end; r++) {
+      let v = x[base + r * stride];
+      nanSeen = nanSeen || isNan(v);
+      acc = combine(acc, v);
     }
-    let v = x[off];
-    nanSeen = nanSeen || isNan(v);
-    acc = combine(acc, v);
+  } else {
+    for (var r = start; r < end; r++) {
+      var off = base;
+      var rr = r;
+      for (var d = i32(p.redRank) - 1; d >= 0; d--) {
+        let u = u32(d);
+        let extent = p.redShape[u / 4u][u % 4u];
+        off += (rr % extent) * p.redStrides[u / 4u][u % 4u];
+        rr = rr / extent;
+      }
+      let v = x[off];
+      nanSeen = nanSeen || isNan(v);
+      acc = combine(acc, v);
+    }
   }
   if (OP != 0u && nanSeen) {
     acc = bitcast<f32>(NAN_BITS);

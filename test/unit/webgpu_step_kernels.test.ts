@@ -54,30 +54,44 @@ describe('binary with a number operand (scalar by value)', () => {
 });
 
 describe('training-step kernels', () => {
-  it('checkFiniteAll sets the flag when any of up to 8 handles (two dispatches) has NaN/Inf', async () => {
-    for (const bad of [-1, 0, 6, 7]) {
-      const [g, c] = await both(async (be) => {
-        const xs = Array.from({ length: 8 }, (_, k) => {
-          const v = Array.from({ length: 3 + k * 100 }, (_, i) => i * 0.5);
-          if (k === bad) v[v.length - 1] = k % 2 ? Infinity : NaN;
-          return { handle: up(be, v), size: v.length };
-        });
-        const flag = up(be, [0]);
-        be.checkFiniteAll(xs, flag);
-        return rd(be, flag, 1);
-      });
-      expect(g).toEqual(c);
-      expect(g[0]).toBe(bad >= 0 ? 1 : 0);
-    }
-  });
+  // Sizes: all odd (single-float dispatches); all multiples of 4, up to 96,000 (vec4 dispatches
+  // whose invocations walk several vec4s: more units than the 4,096-invocation floor); mixed.
+  const checkSets: Record<string, (k: number) => number> = {
+    odd: (k) => 3 + k * 100,
+    vec4: (k) => (k + 1) * 4000 + 16000,
+    mixed: (k) => (k % 3 === 0 ? 5 + 7001 * k : 4 * (1 + 2500 * k)),
+  };
+  for (const [name, sizeOf] of Object.entries(checkSets)) {
+    it(`checkFiniteAll (${name} sizes) sets the flag when any of 8 handles (two dispatches) has NaN/Inf, first or last`, async () => {
+      for (const bad of [-1, 0, 3, 6, 7]) {
+        for (const at of ['first', 'last'] as const) {
+          const [g, c] = await both(async (be) => {
+            const xs = Array.from({ length: 8 }, (_, k) => {
+              const v = Array.from({ length: sizeOf(k) }, (_, i) => i * 0.5);
+              if (k === bad) v[at === 'first' ? 0 : v.length - 1] = k % 2 ? Infinity : NaN;
+              return { handle: up(be, v), size: v.length };
+            });
+            const flag = up(be, [0]);
+            const before = be === gpu ? gpu.ctx.dispatchCount : 0;
+            be.checkFiniteAll(xs, flag);
+            if (be === gpu) expect(gpu.ctx.dispatchCount - before).toBe(2);
+            return rd(be, flag, 1);
+          });
+          expect(g).toEqual(c);
+          expect(g[0]).toBe(bad >= 0 ? 1 : 0);
+        }
+      }
+    });
+  }
 
-  it('assignAll copies every pair (four pairs: two dispatches) only while the guard is 0', async () => {
+  it('assignAll copies every pair (four pairs: two dispatches, one walking 20,003 values) only while the guard is 0', async () => {
+    const sizes = [5, 6, 20003, 8];
     for (const guard of [0, 1]) {
       const [g, c] = await both(async (be) => {
-        const pairs = Array.from({ length: 4 }, (_, k) => ({
-          dst: up(be, Array.from({ length: 5 + k }, () => -1)),
-          src: up(be, Array.from({ length: 5 + k }, (_, i) => i + 10 * k)),
-          size: 5 + k,
+        const pairs = sizes.map((n, k) => ({
+          dst: up(be, Array.from({ length: n }, () => -1)),
+          src: up(be, Array.from({ length: n }, (_, i) => i + 10 * k)),
+          size: n,
         }));
         be.assignAll(pairs, up(be, [guard]));
         return (await Promise.all(pairs.map((p) => rd(be, p.dst, p.size)))).flat();
@@ -94,12 +108,15 @@ describe('training-step kernels', () => {
     { kind: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, step: 3 },
   ];
   const slotCount = (u: OptimizerUpdate) => (u.kind === 'adam' ? 2 : u.kind === 'sgd' && u.momentum === 0 ? 0 : 1);
-  for (const u of updates) {
+  // Sizes: single floats (a pair with odd sizes, one odd); vec4s (a pair and one, multiples of 4,
+  // more units than the 4,096-invocation floor, so each invocation walks several); a long odd pair.
+  const sizeSets = [[7, 300, 2], [20000, 8, 24000], [20001, 3, 5]];
+  for (const u of updates) for (const sizes of sizeSets) {
     const label = `${u.kind}${u.kind === 'sgd' ? ` (momentum ${u.momentum})` : ''}`;
-    it(`optimizerStepAll ${label}: three weights (a pair + one) match per-weight optimizerStep and the CPU twin; a set guard writes nothing`, async () => {
+    it(`optimizerStepAll ${label}, sizes ${sizes.join('/')}: three weights (a pair + one) match per-weight optimizerStep and the CPU twin; a set guard writes nothing`, async () => {
       for (const guard of [0, 1]) {
         const run = async (be: Backend, all: boolean) => {
-          const items = [7, 300, 2].map((n, k) => ({
+          const items = sizes.map((n, k) => ({
             weight: up(be, Array.from({ length: n }, (_, i) => Math.sin(i + k))),
             grad: up(be, Array.from({ length: n }, (_, i) => Math.cos(3 * i + k))),
             slots: Array.from({ length: slotCount(u) }, (_, j) => up(be, Array.from({ length: n }, (_, i) => 0.1 * j + 0.01 * (i % 5)))),
@@ -125,7 +142,7 @@ describe('training-step kernels', () => {
         const pairs = u.kind !== 'adam' || gpu.ctx.limits.maxStorageBuffersPerShaderStage >= 9;
         expect(gAll.dispatches).toBe(pairs ? 2 : 3);
         // A set guard leaves every weight and slot as uploaded; a clear one changes the weights.
-        const initial = [7, 300, 2].flatMap((n, k) => [
+        const initial = sizes.flatMap((n, k) => [
           ...Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i + k))),
           ...Array.from({ length: slotCount(u) * n }, (_, t) => Math.fround(0.1 * Math.floor(t / n) + 0.01 * ((t % n) % 5))),
         ]);

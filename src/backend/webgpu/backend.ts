@@ -52,7 +52,8 @@ export class WebGpuBackend implements Backend {
     this.adapterInfo = adapterInfo;
     this.#scratch = {
       zeroGuard: ctx.persistent(new Float32Array([0]), 'guard.none'),
-      unusedSlots: [ctx.persistent(new Float32Array([0]), 'slot.unused0'), ctx.persistent(new Float32Array([0]), 'slot.unused1')],
+      // Four floats: the vec4 kernels bind them as array<vec4<f32>> (16 bytes at least).
+      unusedSlots: [ctx.persistent(new Float32Array(4), 'slot.unused0'), ctx.persistent(new Float32Array(4), 'slot.unused1')],
     };
   }
 

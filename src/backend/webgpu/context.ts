@@ -33,6 +33,24 @@ export function grid(threads: number, workgroupSize = 256): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
+/** Invocations per workgroup of the streaming kernels (optimizer.wgsl, finite.wgsl, unary, binary). */
+export const STREAM_WG = 256;
+/** A streaming dispatch launches at least this many invocations when there are that many units... */
+const STREAM_MIN_THREADS = 4096;
+/** ...and beyond, enough for at most this many units each. */
+const STREAM_UNITS_PER_THREAD = 16;
+
+/**
+ * Workgroups [x, y] of a streaming kernel over `units` (floats or vec4s): invocations walk the
+ * units with the grid's stride, so small inputs get one unit per invocation (latency on a GPU),
+ * large ones up to 16 each (a CPU-side implementation pays its per-invocation cost once per 16;
+ * a GPU still has thousands of invocations in flight, each step of the walk coalesced).
+ */
+export function streamGrid(units: number): [number, number] {
+  const threads = Math.max(Math.min(units, STREAM_MIN_THREADS), Math.ceil(units / STREAM_UNITS_PER_THREAD));
+  return grid(threads, STREAM_WG);
+}
+
 /** Compiles one WGSL source; compile errors become a BackendError citing `name.wgsl:line:col`. */
 export async function compileShader(device: GPUDevice, name: string, code: string): Promise<GPUShaderModule> {
   // Captured here so a bad module is reported once, with its location, not as a device error.

@@ -3,7 +3,7 @@
  * assignment and fused optimizer updates (shaders/finite.wgsl, shaders/optimizer.wgsl).
  */
 import type { OptimizerUpdate } from '../backend.js';
-import { grid, type GpuContext, type GpuHandle } from './context.js';
+import { streamGrid, type GpuContext, type GpuHandle } from './context.js';
 import { copyKernel } from './elementwise.js';
 import { Params } from './params.js';
 
@@ -25,14 +25,14 @@ export function assign(ctx: GpuContext, dst: GpuHandle, src: GpuHandle, n: numbe
     return;
   }
   const params = new Params().u32(n);
-  ctx.dispatch('assign', ctx.pipeline('finite', 'assign'), [ctx.uniform(params.words(), 'n'), src, guard, dst], grid(n));
+  ctx.dispatch('assign', ctx.pipeline('finite', 'assign'), [ctx.uniform(params.words(), 'n'), src, guard, dst], streamGrid(n));
 }
 
 /** flag[0] = 1 when any of the first `n` values of x is NaN or +-Inf. */
 export function checkFinite(ctx: GpuContext, x: GpuHandle, n: number, flag: GpuHandle): void {
   if (n === 0) return;
   const params = new Params().u32(n);
-  ctx.dispatch('checkFinite', ctx.pipeline('finite', 'check'), [ctx.uniform(params.words(), 'n'), x, flag], grid(n));
+  ctx.dispatch('checkFinite', ctx.pipeline('finite', 'check'), [ctx.uniform(params.words(), 'n'), x, flag], streamGrid(n));
 }
 
 /** Slots per dispatch of `check_many` (6 inputs + the flag: within 8 storage bindings). */
@@ -40,17 +40,24 @@ const CHECK_SLOTS = 6;
 /** Pairs per dispatch of `assign_many` (6 buffers + the guard). */
 const ASSIGN_SLOTS = 3;
 
-/** `checkFinite` over several handles, 6 per dispatch (unused slots bind the first, count 0). */
+/**
+ * `checkFinite` over several handles, 6 per dispatch (unused slots bind the first, count 0).
+ * Handles whose size is a multiple of 4 come first, largest first, and a dispatch whose six are
+ * all such reads vec4s (`check_many4`); the rest share single-float dispatches.
+ */
 export function checkFiniteAll(ctx: GpuContext, xs: readonly { handle: GpuHandle; size: number }[], flag: GpuHandle): void {
-  const live = xs.filter((x) => x.size > 0);
+  const vecable = (x: { size: number }): boolean => x.size % 4 === 0;
+  const live = xs.filter((x) => x.size > 0)
+    .sort((a, b) => Number(vecable(b)) - Number(vecable(a)) || b.size - a.size);
   for (let at = 0; at < live.length; at += CHECK_SLOTS) {
     const part = live.slice(at, at + CHECK_SLOTS);
     const counts = new Uint32Array(8);
     part.forEach((x, k) => (counts[k] = x.size));
     const buffers = Array.from({ length: CHECK_SLOTS }, (_, k) => (part[k] ?? part[0]).handle);
-    const n = Math.max(...part.map((x) => x.size));
-    ctx.dispatch('checkFiniteAll', ctx.pipeline('finite', 'check_many'),
-      [ctx.uniform(counts, 'counts'), ...buffers, flag], grid(n));
+    const vec = part.every(vecable);
+    const units = Math.max(...part.map((x) => x.size)) / (vec ? 4 : 1);
+    ctx.dispatch('checkFiniteAll', ctx.pipeline('finite', vec ? 'check_many4' : 'check_many'),
+      [ctx.uniform(counts, 'counts'), ...buffers, flag], streamGrid(units));
   }
 }
 
@@ -68,7 +75,7 @@ export function assignAll(
     // distinct scratch stand-ins (count 0: never written).
     const dsts = Array.from({ length: ASSIGN_SLOTS }, (_, k) => part[k]?.dst ?? scratch.unusedSlots[k - 1]);
     ctx.dispatch('assignAll', ctx.pipeline('finite', 'assign_many'),
-      [ctx.uniform(counts, 'counts'), ...srcs, ...dsts, guard], grid(Math.max(...part.map((p) => p.size))));
+      [ctx.uniform(counts, 'counts'), ...srcs, ...dsts, guard], streamGrid(Math.max(...part.map((p) => p.size))));
   }
 }
 
@@ -121,8 +128,9 @@ export function optimizerStep(
   const s0 = slots[0] ?? scratch.unusedSlots[0];
   const s1 = slots[1] ?? scratch.unusedSlots[1];
   const label = `optimizer.${update.kind}`;
-  ctx.dispatch(label, ctx.pipeline('optimizer', 'main', { KIND: KIND_CODES[update.kind] }),
-    [optimizerUniform(ctx, params, label), weight, grad, s0, s1, guard ?? scratch.zeroGuard], grid(n));
+  const vec = n % 4 === 0;
+  ctx.dispatch(label, ctx.pipeline('optimizer', vec ? 'main4' : 'main', { KIND: KIND_CODES[update.kind] }),
+    [optimizerUniform(ctx, params, label), weight, grad, s0, s1, guard ?? scratch.zeroGuard], streamGrid(vec ? n / 4 : n));
 }
 
 /** One weight of `optimizerStepAll`. */
@@ -151,12 +159,15 @@ export function optimizerStepAll(
     const label = `optimizerAll.${update.kind}`;
     const slotsA = [a.slots[0] ?? scratch.unusedSlots[0], a.slots[1] ?? scratch.unusedSlots[1]];
     const slotsB = [b.slots[0] ?? scratch.unusedSlots[1], b.slots[1] ?? scratch.unusedSlots[0]];
-    const pipeline = ctx.pipeline('optimizer', two ? 'pair_two' : 'pair_one', { KIND: KIND_CODES[update.kind] });
+    const vec = a.size % 4 === 0 && b.size % 4 === 0;
+    const entry = `${two ? 'pair_two' : 'pair_one'}${vec ? '4' : ''}`;
+    const pipeline = ctx.pipeline('optimizer', entry, { KIND: KIND_CODES[update.kind] });
     const g = guard ?? scratch.zeroGuard;
     const bindings = two
       ? [a.weight, a.grad, slotsA[0], slotsA[1], g, b.weight, b.grad, slotsB[0], slotsB[1]]
       : [a.weight, a.grad, slotsA[0], g, b.weight, b.grad, slotsB[0]];
-    ctx.dispatch(label, pipeline, [optimizerUniform(ctx, params, label), ...bindings], grid(Math.max(a.size, b.size)));
+    const units = Math.max(a.size, b.size) / (vec ? 4 : 1);
+    ctx.dispatch(label, pipeline, [optimizerUniform(ctx, params, label), ...bindings], streamGrid(units));
   }
   for (; at < live.length; at++) {
     const it = live[at];
