@@ -54,7 +54,7 @@ describe('binary with a number operand (scalar by value)', () => {
 });
 
 describe('training-step kernels', () => {
-  // Sizes: all odd (single-float dispatches); all multiples of 4, up to 96,000 (vec4 dispatches
+  // Sizes: all odd (single-float dispatches); all multiples of 4, 20,000 to 48,000 (vec4 dispatches
   // whose invocations walk several vec4s: more units than the 4,096-invocation floor); mixed.
   const checkSets: Record<string, (k: number) => number> = {
     odd: (k) => 3 + k * 100,
