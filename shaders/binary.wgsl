@@ -69,9 +69,6 @@ fn apply(x: vec4<f32>, y: vec4<f32>) -> vec4<f32> {
   }
 }
 
-fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -81,11 +78,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var ia = 0u;
   var ib = 0u;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let extent = dim(p.shape, u32(d));
+    let extent = p.shape[u32(d) / 4u][u32(d) % 4u];
     let c = rest % extent;
     rest = rest / extent;
-    ia += c * dim(p.aStrides, u32(d));
-    ib += c * dim(p.bStrides, u32(d));
+    ia += c * p.aStrides[u32(d) / 4u][u32(d) % 4u];
+    ib += c * p.bStrides[u32(d) / 4u][u32(d) % 4u];
   }
   var va = vec4<f32>(p.scalar);
   var vb = va;

@@ -89,20 +89,17 @@ struct Block {
   live: bool,
 }
 
-fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
-}
 
 fn block(m0: u32, n0: u32, z: u32) -> Block {
   var rest = z;
   var aOff = 0u;
   var bOff = 0u;
   for (var d = i32(p.batchRank) - 1; d >= 0; d--) {
-    let extent = dim(p.batchShape, u32(d));
+    let extent = p.batchShape[u32(d) / 4u][u32(d) % 4u];
     let c = rest % extent;
     rest = rest / extent;
-    aOff += c * dim(p.aBatch, u32(d));
-    bOff += c * dim(p.bBatch, u32(d));
+    aOff += c * p.aBatch[u32(d) / 4u][u32(d) % 4u];
+    bOff += c * p.bBatch[u32(d) / 4u][u32(d) % 4u];
   }
   var blk: Block;
   blk.m0 = m0;

@@ -15,9 +15,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -28,13 +25,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var inside = true;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {
     let k = u32(d);
-    let c = rest % dim(p.outShape, k);
-    rest = rest / dim(p.outShape, k);
-    let b = dim(p.before, k);
+    let c = rest % p.outShape[k / 4u][k % 4u];
+    rest = rest / p.outShape[k / 4u][k % 4u];
+    let b = p.before[k / 4u][k % 4u];
     // Unsigned: c < b wraps to a huge value, so one comparison tests both ends.
     let ci = c - b;
-    inside = inside && ci < dim(p.inShape, k);
-    src += ci * dim(p.inStrides, k);
+    inside = inside && ci < p.inShape[k / 4u][k % 4u];
+    src += ci * p.inStrides[k / 4u][k % 4u];
   }
   if (inside) { out[i] = x[src]; } else { out[i] = p.value; }
 }

@@ -16,9 +16,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
-fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -28,11 +25,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var s = p.srcOffset;
   var t = p.dstOffset;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let extent = dim(p.shape, u32(d));
+    let extent = p.shape[u32(d) / 4u][u32(d) % 4u];
     let c = rest % extent;
     rest = rest / extent;
-    s += c * dim(p.srcStrides, u32(d));
-    t += c * dim(p.dstStrides, u32(d));
+    s += c * p.srcStrides[u32(d) / 4u][u32(d) % 4u];
+    t += c * p.dstStrides[u32(d) / 4u][u32(d) % 4u];
   }
   dst[t] = src[s];
 }

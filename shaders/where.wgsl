@@ -15,9 +15,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -28,12 +25,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var ia = 0u;
   var ib = 0u;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let extent = dim(p.shape, u32(d));
+    let extent = p.shape[u32(d) / 4u][u32(d) % 4u];
     let c = rest % extent;
     rest = rest / extent;
-    ic += c * dim(p.cStrides, u32(d));
-    ia += c * dim(p.aStrides, u32(d));
-    ib += c * dim(p.bStrides, u32(d));
+    ic += c * p.cStrides[u32(d) / 4u][u32(d) % 4u];
+    ia += c * p.aStrides[u32(d) / 4u][u32(d) % 4u];
+    ib += c * p.bStrides[u32(d) / 4u][u32(d) % 4u];
   }
   out[i] = select(b[ib], a[ia], cond[ic] != 0.0);
 }

@@ -85,6 +85,16 @@ function isSmall(layout: Layout): boolean {
   return layout.count > 0 && layout.count * layout.channels <= SMALL_ELEMS && layout.channels <= WG;
 }
 
+/**
+ * Workgroup size of the one-workgroup kernels: one invocation per channel, rounded up to a power
+ * of two (at least 4, at most WG). Idle invocations are not free: on a CPU-side implementation
+ * each group of them still starts and meets small_train's barrier (a 5-channel seed step's
+ * forward took 4x longer at 256 than at 8).
+ */
+function smallWorkgroup(channels: number): number {
+  return Math.min(WG, Math.max(4, 2 ** Math.ceil(Math.log2(channels))));
+}
+
 /** The `Work` of the one-workgroup kernels (they loop over [outer, C, innerElems] themselves). */
 const SMALL_WORK: Work = { lanes: 1, steps: 0 };
 
@@ -295,7 +305,7 @@ function smallTrain(
     flags: (moving ? FLAG_MOVING : 0) | (gamma ? FLAG_GAMMA : 0) | (beta ? FLAG_BETA : 0),
   });
   // A missing gamma/beta binds x as a placeholder (read-only, never read: see flags).
-  ctx.dispatch('batchnorm_small_train', ctx.pipeline('batchnorm_stats', 'small_train'),
+  ctx.dispatch('batchnorm_small_train', ctx.pipeline('batchnorm_stats', 'small_train', { WG: smallWorkgroup(C) }),
     [u, x.handle, y, mean, variance, invStd, ...targets, gamma ?? x.handle, beta ?? x.handle], [1]);
   for (const h of placeholders) ctx.release(h);
   return { y, mean, variance, invStd };
@@ -403,7 +413,7 @@ function smallGrad(
     flags: (gamma ? FLAG_GAMMA : 0) | (needDx ? FLAG_DX : 0),
   });
   // A missing gamma binds invStd as a placeholder (read-only, never read: see flags).
-  ctx.dispatch('batchnorm_small_grad', ctx.pipeline('batchnorm_backward', 'small_grad'),
+  ctx.dispatch('batchnorm_small_grad', ctx.pipeline('batchnorm_backward', 'small_grad', { WG: smallWorkgroup(layout.channels) }),
     [u, dy.handle, x, mean, invStd, dx, gamma ?? invStd, dgamma, dbeta], [1]);
   if (needDx) return { dx, dgamma, dbeta };
   ctx.release(dx);
