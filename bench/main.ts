@@ -46,6 +46,8 @@ const reps = Number(params.get('reps') ?? 7);
 const skipPeers = params.get('peers') === '0';
 /** `only=steps`: section 3 alone (quick before/after checks of the training step). */
 const stepsOnly = params.get('only') === 'steps';
+/** `only=bn`: section 1 alone (BN kernels against the copy roofline). */
+const bnOnly = params.get('only') === 'bn';
 /** `only=products`: section 5 alone (FMA peak, products, predict at batch 1). */
 const productsOnly = params.get('only') === 'products';
 const out = document.getElementById('out') as HTMLPreElement;
@@ -393,6 +395,11 @@ async function main(): Promise<void> {
     [[50000, 13], 1], [[4096, 1000], 1]];
   for (const [shape, axis] of cases) rows.push(...(await batchNormRows(ctx, adapter, shape, axis)));
   log(`section 1: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  if (bnOnly) {
+    for (const r of rows) log(`${r.name} ${JSON.stringify(r.shape)}: ${r.ms.toFixed(2)} ms, ${(r.ratioToCopy ?? 0).toFixed(2)}x copy`);
+    publish(rows, t0, tfWebgpu);
+    return;
+  }
   if (!stepsOnly) rows.push(...(await bnPeerRows(adapter, tfWebgpu)));
   log(`section 2: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   rows.push(...(await stepRows(adapter, tfWebgpu)));

@@ -5,7 +5,7 @@
  * publish its results, and writes bench/results/latest.json and latest.md (see bench/README.md).
  * Env: WGNN_CHROMIUM (browser path, default /usr/bin/chromium), WGNN_BENCH_REPS (default 7),
  * WGNN_BENCH_PEERS=0 (skip TF.js), WGNN_BENCH_OUT (output folder, default bench/results),
- * WGNN_BENCH_ONLY=steps|conv|products|cnn (section 3, bench/conv.ts's convolution GFLOP/s, section 5, or
+ * WGNN_BENCH_ONLY=bn|steps|conv|products|cnn (section 1, section 3, bench/conv.ts's convolution GFLOP/s, section 5, or
  * bench/cnn.ts's CNN steps and predict alone: latest.json only, no markdown; cnn also prints its table).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ const { port } = server.httpServer.address();
 const reps = Number(process.env.WGNN_BENCH_REPS ?? 7);
 const peers = process.env.WGNN_BENCH_PEERS === '0' ? '0' : '1';
 const onlyName = process.env.WGNN_BENCH_ONLY;
-const only = ['steps', 'conv', 'products', 'cnn'].includes(onlyName) ? `&only=${onlyName}` : '';
+const only = ['bn', 'steps', 'conv', 'products', 'cnn'].includes(onlyName) ? `&only=${onlyName}` : '';
 const url = `http://127.0.0.1:${port}/bench/index.html?reps=${reps}&peers=${peers}${only}`;
 const loadBefore = loadavg();
 

@@ -237,6 +237,14 @@ describe('matmul chooser', () => {
       await chooser.settled();
       const pick = chooser.picks()[key];
       expect(candidates(g(8, 256, 128))).toContain(pick);
+      // Timed on the GPU where the device has timestamp queries (requested whenever the adapter
+      // offers them; Dawn's SwiftShader does), else by wall-clock; the pick is the fastest.
+      expect(chooser.timer).toBe(own.ctx.device.features.has('timestamp-query') ? 'gpu-timestamps' : 'wall-clock');
+      if (typeof process !== 'undefined' && process.versions?.node) expect(chooser.timer).toBe('gpu-timestamps');
+      const times = chooser.timings()[key];
+      expect(Object.keys(times).sort()).toEqual([...candidates(g(8, 256, 128))].sort());
+      for (const ms of Object.values(times)) expect(ms).toBeGreaterThan(0);
+      expect(times[pick]).toBe(Math.min(...Object.values(times)));
       await check([8, 128], [128, 256], false, false, undefined, own);
       expect(chooser.runs()).toEqual(pick === 'tile8' ? { tile8: 4 } : { tile8: 3, [pick]: 1 });
       expect(own.bufferCount()).toBe(0);

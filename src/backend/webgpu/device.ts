@@ -91,6 +91,9 @@ export async function acquireGpu(gpu?: GPU): Promise<AcquiredGpu> {
   }
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({ label: 'wgnn', requiredLimits });
+  // Timestamp queries, where the adapter has them, time the matmul chooser's candidates on the
+  // GPU itself (matmul_chooser.ts); without them it falls back to wall-clock.
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const device = await adapter.requestDevice({ label: 'wgnn', requiredLimits, requiredFeatures });
   return { adapter, device, description: describeAdapter(adapter.info) };
 }

@@ -82,12 +82,19 @@ export class MatmulChooser {
   override: MatmulKernel | null = null;
   /** 'auto' tunes each new shape class in the background; 'off' keeps the default picks. */
   tuning: 'auto' | 'off' = 'auto';
+  /** How the tunes time candidates on this device. */
+  readonly timer: 'gpu-timestamps' | 'wall-clock';
   readonly #picks = new Map<string, MatmulKernel>();
+  readonly #timings = new Map<string, Partial<Record<MatmulKernel, number>>>();
   readonly #tuning = new Set<string>();
   readonly #uses = new Map<string, number>();
   readonly #runs = new Map<MatmulKernel, number>();
   /** Tunes run one after another: concurrent ones would time each other's work. */
   #queue: Promise<void> = Promise.resolve();
+
+  constructor(device: GPUDevice) {
+    this.timer = device.features.has('timestamp-query') ? 'gpu-timestamps' : 'wall-clock';
+  }
 
   /** The kernel for `g`; may start a background tune (see the file comment). */
   choose(ctx: GpuContext, g: MatmulGeometry, recorder: () => TuneRecorder, fits: (k: MatmulKernel) => boolean): MatmulKernel {
@@ -105,6 +112,11 @@ export class MatmulChooser {
   /** The tuned pick per shape class so far. */
   picks(): Record<string, MatmulKernel> {
     return Object.fromEntries(this.#picks);
+  }
+
+  /** Per tuned shape class, each candidate's best time in ms (by `timer`). */
+  timings(): Record<string, Partial<Record<MatmulKernel, number>>> {
+    return Object.fromEntries(this.#timings);
   }
 
   /** Resolves when every background tune started so far has finished. */
@@ -145,7 +157,10 @@ export class MatmulChooser {
       for (let r = 0; r < TUNE_RUNS && !ctx.isLost; r++) {
         for (let i = 0; i < list.length; i++) best[i] = Math.min(best[i], await timeRun(ctx, list[i], record));
       }
-      if (!ctx.isLost) this.#picks.set(key, list[best.indexOf(Math.min(...best))]);
+      if (!ctx.isLost) {
+        this.#picks.set(key, list[best.indexOf(Math.min(...best))]);
+        this.#timings.set(key, Object.fromEntries(list.map((k, i) => [k, best[i]])));
+      }
     } catch {
       // Keep the default pick.
     } finally {
@@ -197,7 +212,7 @@ const choosers = new WeakMap<GpuContext, MatmulChooser>();
 /** The chooser of a context (created on first use). */
 export function matmulChooser(ctx: GpuContext): MatmulChooser {
   let c = choosers.get(ctx);
-  if (!c) choosers.set(ctx, (c = new MatmulChooser()));
+  if (!c) choosers.set(ctx, (c = new MatmulChooser(ctx.device)));
   return c;
 }
 
