@@ -107,6 +107,50 @@ fn apply_rows4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   }
 }
 
+// Wide rows (C % 4 == 0, many channel groups): each thread owns four neighbouring vec4 groups
+// (16 channels; the last thread of a row fewer) instead of one, so a thread's walk down its rows
+// reads 64 contiguous bytes per row, and a SIMD group of four threads 256, where one group each
+// would jump a whole row (4 C bytes) after every 16. Threads: ceil(groups / 4) per lane.
+struct Coef4 {
+  scale: vec4<f32>,
+  mu: vec4<f32>,
+  b: vec4<f32>,
+}
+
+/** Coefficients of the vec4 group g (channels 4g .. 4g + 3). */
+fn coef4(g: u32) -> Coef4 {
+  let k0 = coefficients(4u * g);
+  let k1 = coefficients(4u * g + 1u);
+  let k2 = coefficients(4u * g + 2u);
+  let k3 = coefficients(4u * g + 3u);
+  return Coef4(vec4<f32>(k0.x, k1.x, k2.x, k3.x), vec4<f32>(k0.y, k1.y, k2.y, k3.y), vec4<f32>(k0.z, k1.z, k2.z, k3.z));
+}
+
+@compute @workgroup_size(WG)
+fn apply_rows16(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let t = threadIndex(wid, nwg, lid);
+  let G = p.groups;
+  let H = (G + 3u) / 4u;
+  if (t >= H * p.lanes) { return; }
+  let g0 = 4u * (t % H);
+  let lane = t / H;
+  let live = G - g0; // groups this thread owns: 4, or 1..3 at the end of a row
+  // Groups past the row's end reuse g0's coefficients and are never stored.
+  let c0 = coef4(g0);
+  let c1 = coef4(select(g0, g0 + 1u, live > 1u));
+  let c2 = coef4(select(g0, g0 + 2u, live > 2u));
+  let c3 = coef4(select(g0, g0 + 3u, live > 3u));
+  let first = lane * p.steps * G + g0;
+  let end = min(first + p.steps * G, p.total);
+  for (var e = first; e < end; e += G) {
+    y4[e] = fma(x4[e] - c0.mu, c0.scale, c0.b);
+    if (live > 1u) { y4[e + 1u] = fma(x4[e + 1u] - c1.mu, c1.scale, c1.b); }
+    if (live > 2u) { y4[e + 2u] = fma(x4[e + 2u] - c2.mu, c2.scale, c2.b); }
+    if (live > 3u) { y4[e + 3u] = fma(x4[e + 3u] - c3.mu, c3.scale, c3.b); }
+  }
+}
+
 @compute @workgroup_size(WG)
 fn apply_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) lid: u32) {

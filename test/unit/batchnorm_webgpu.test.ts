@@ -64,6 +64,11 @@ const CASES: Case[] = [
   { shape: [4, 6, 6, 13], axis: 3 },
   { shape: [3, 7, 7, 1], axis: 3 }, // NHWC with one channel: one plane
   { shape: [2, 3, 1, 1000], axis: 3 }, // NHWC, C = 1000 (vec4 rows), 6 rows
+  // Wide rows (C >= 256, C % 4 == 0: apply_rows16, four vec4 groups per thread): the last thread
+  // of a row owning 4 (C = 256), 1 (260), 3 (268) and 2 (1000, above) groups.
+  { shape: [300, 256], axis: 1 },
+  { shape: [129, 260], axis: 1 },
+  { shape: [70, 3, 268], axis: 2 },
 ];
 
 /**
