@@ -12,10 +12,14 @@
 // along their contiguous axis (A: K, or M when transposed; B: N, or K when transposed): that
 // axis's extent must be a multiple of 4. `main` reads single floats and takes any shape.
 //
-// Two kernel shapes (src/backend/webgpu/matmul_chooser.ts picks one per shape class):
+// Three kernel shapes (src/backend/webgpu/matmul_chooser.ts picks one per shape class):
 //   main*   (tileR) the 8x8 block per invocation above, 64 invocations per workgroup covering
 //           R rows by 4096 / R columns: tile64 (64x64), tile32 (32x128), tile16, tile8 (8x512),
 //           so a small M wastes at most 7 rows per tile;
+//   main*   (wideR, WIDE) an 8x16 block per invocation: two more 4x4 blocks to the right, so each
+//           loaded A block feeds four products; 8 x R/8 invocations cover R rows by 128 columns.
+//           On SwiftShader the loads, not the multiply-adds, bound the 8x8 kernel (a quarter of
+//           its FMAs runs in the same time), and [512,784]x[784,512] takes ~1.5x less time;
 //   rows*   (rowsR) R = ROWS output rows (1..4) by 4 columns per invocation, 64 invocations
 //           side by side along N: no wasted rows at small M (M = 1 computes one row, not 64).
 // Every kernel ends in the same epilogue: out = act(acc + bias[n]), bias and activation chosen
@@ -45,6 +49,8 @@ override TRANS_B: bool = false;
  * 8 TILE_Y rows by 8 TILE_X columns (tile64: 8 x 8; tile8: 1 x 64, an 8 x 512 tile). */
 override TILE_X: u32 = 8u;
 override TILE_Y: u32 = 8u;
+/** main* kernels: 8x16 outputs per invocation instead of 8x8 (wideR kernels: R x 128 tiles). */
+override WIDE: bool = false;
 /** rows* kernels: output rows per invocation, 1..4. */
 override ROWS: u32 = 4;
 /** Epilogue: add bias[n] (binding 4; a placeholder is bound otherwise). */
@@ -189,20 +195,32 @@ fn rowB4(blk: Block, k: u32) -> vec4<f32> {
     b4[i.z / 4u][i.z % 4u], b4[i.w / 4u][i.w % 4u]);
 }
 
-/** Four 4x4 blocks: top-left, top-right (+4 TILE_X columns), bottom-left (+4 TILE_Y rows), bottom-right. */
-struct Quad {
-  tl: Block,
-  tr: Block,
-  bl: Block,
-  br: Block,
+/** An invocation's 4x4 blocks: two rows of blocks (4 TILE_Y rows apart) by two columns (4 TILE_X
+ * columns apart), or by four when WIDE (t2, t3, b2, b3: 8 and 12 TILE_X columns on). */
+struct Tile {
+  t0: Block,
+  t1: Block,
+  t2: Block,
+  t3: Block,
+  b0: Block,
+  b1: Block,
+  b2: Block,
+  b3: Block,
 }
 
-fn quad(wg: vec3<u32>, lid: vec3<u32>) -> Quad {
+/** Output columns per workgroup column of invocations: 8 per invocation, 16 when WIDE. */
+fn tileCols() -> u32 {
+  return select(8u, 16u, WIDE) * TILE_X;
+}
+
+fn tile(wg: vec3<u32>, lid: vec3<u32>) -> Tile {
   let m0 = wg.y * 8u * TILE_Y + lid.y * 4u;
-  let n0 = wg.x * 8u * TILE_X + lid.x * 4u;
+  let n0 = wg.x * tileCols() + lid.x * 4u;
   let dm = 4u * TILE_Y;
   let dn = 4u * TILE_X;
-  return Quad(block(m0, n0, wg.z), block(m0, n0 + dn, wg.z), block(m0 + dm, n0, wg.z), block(m0 + dm, n0 + dn, wg.z));
+  let z = wg.z;
+  return Tile(block(m0, n0, z), block(m0, n0 + dn, z), block(m0, n0 + 2u * dn, z), block(m0, n0 + 3u * dn, z),
+    block(m0 + dm, n0, z), block(m0 + dm, n0 + dn, z), block(m0 + dm, n0 + 2u * dn, z), block(m0 + dm, n0 + 3u * dn, z));
 }
 
 /** A K step of one: A[m0+i, k] as column i's first entry; times rowMat() it is a rank-1 update. */
@@ -228,144 +246,134 @@ fn store(blk: Block, acc: mat4x4<f32>) {
   }
 }
 
+/** Accumulators of a Tile's blocks (s2, s3, u2, u3 only when WIDE). */
+struct Acc {
+  s0: mat4x4<f32>,
+  s1: mat4x4<f32>,
+  s2: mat4x4<f32>,
+  s3: mat4x4<f32>,
+  u0: mat4x4<f32>,
+  u1: mat4x4<f32>,
+  u2: mat4x4<f32>,
+  u3: mat4x4<f32>,
+}
+
+/** One K step of the two left columns of blocks: the top and bottom A blocks times B blocks
+ * b0, b1. Each loaded A block is used twice and each B block twice. */
+fn step(acc: Acc, at: mat4x4<f32>, ab: mat4x4<f32>, b0: mat4x4<f32>, b1: mat4x4<f32>) -> Acc {
+  var r = acc;
+  r.s0 += b0 * at;
+  r.s1 += b1 * at;
+  r.u0 += b0 * ab;
+  r.u1 += b1 * ab;
+  return r;
+}
+
+/** The same for the two right columns of a WIDE tile (so each A block is used four times). */
+fn stepWide(acc: Acc, at: mat4x4<f32>, ab: mat4x4<f32>, b2: mat4x4<f32>, b3: mat4x4<f32>) -> Acc {
+  var r = acc;
+  r.s2 += b2 * at;
+  r.s3 += b3 * at;
+  r.u2 += b2 * ab;
+  r.u3 += b3 * ab;
+  return r;
+}
+
+fn storeTile(q: Tile, acc: Acc) {
+  store(q.t0, acc.s0);
+  store(q.t1, acc.s1);
+  store(q.b0, acc.u0);
+  store(q.b1, acc.u1);
+  if (WIDE) {
+    store(q.t2, acc.s2);
+    store(q.t3, acc.s3);
+    store(q.b2, acc.u2);
+    store(q.b3, acc.u3);
+  }
+}
+
 // Single-float reads of both operands: any shape.
 @compute @workgroup_size(TILE_X, TILE_Y)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let q = quad(wg, lid);
-  if (!q.tl.live) { return; }
-  var tl = mat4x4<f32>();
-  var tr = mat4x4<f32>();
-  var bl = mat4x4<f32>();
-  var br = mat4x4<f32>();
+  let q = tile(wg, lid);
+  if (!q.t0.live) { return; }
+  var acc: Acc;
   for (var k = 0u; k + 4u <= p.K; k += 4u) {
-    let at = blockA(q.tl, k);
-    let ab = blockA(q.bl, k);
-    let bL = blockB(q.tl, k);
-    let bR = blockB(q.tr, k);
-    tl += bL * at;
-    tr += bR * at;
-    bl += bL * ab;
-    br += bR * ab;
+    let at = blockA(q.t0, k);
+    let ab = blockA(q.b0, k);
+    acc = step(acc, at, ab, blockB(q.t0, k), blockB(q.t1, k));
+    if (WIDE) { acc = stepWide(acc, at, ab, blockB(q.t2, k), blockB(q.t3, k)); }
   }
   for (var k = p.K & ~3u; k < p.K; k++) {
-    let at = colMat(colA(q.tl, k));
-    let ab = colMat(colA(q.bl, k));
-    let bL = rowMat(rowB(q.tl, k));
-    let bR = rowMat(rowB(q.tr, k));
-    tl += bL * at;
-    tr += bR * at;
-    bl += bL * ab;
-    br += bR * ab;
+    let at = colMat(colA(q.t0, k));
+    let ab = colMat(colA(q.b0, k));
+    acc = step(acc, at, ab, rowMat(rowB(q.t0, k)), rowMat(rowB(q.t1, k)));
+    if (WIDE) { acc = stepWide(acc, at, ab, rowMat(rowB(q.t2, k)), rowMat(rowB(q.t3, k))); }
   }
-  store(q.tl, tl);
-  store(q.tr, tr);
-  store(q.bl, bl);
-  store(q.br, br);
+  storeTile(q, acc);
 }
 
 // Vec4 reads of A.
 @compute @workgroup_size(TILE_X, TILE_Y)
 fn mainA4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let q = quad(wg, lid);
-  if (!q.tl.live) { return; }
-  var tl = mat4x4<f32>();
-  var tr = mat4x4<f32>();
-  var bl = mat4x4<f32>();
-  var br = mat4x4<f32>();
+  let q = tile(wg, lid);
+  if (!q.t0.live) { return; }
+  var acc: Acc;
   for (var k = 0u; k + 4u <= p.K; k += 4u) {
-    let at = blockA4(q.tl, k);
-    let ab = blockA4(q.bl, k);
-    let bL = blockB(q.tl, k);
-    let bR = blockB(q.tr, k);
-    tl += bL * at;
-    tr += bR * at;
-    bl += bL * ab;
-    br += bR * ab;
+    let at = blockA4(q.t0, k);
+    let ab = blockA4(q.b0, k);
+    acc = step(acc, at, ab, blockB(q.t0, k), blockB(q.t1, k));
+    if (WIDE) { acc = stepWide(acc, at, ab, blockB(q.t2, k), blockB(q.t3, k)); }
   }
   for (var k = p.K & ~3u; k < p.K; k++) {
-    let at = colMat(colA4(q.tl, k));
-    let ab = colMat(colA4(q.bl, k));
-    let bL = rowMat(rowB(q.tl, k));
-    let bR = rowMat(rowB(q.tr, k));
-    tl += bL * at;
-    tr += bR * at;
-    bl += bL * ab;
-    br += bR * ab;
+    let at = colMat(colA4(q.t0, k));
+    let ab = colMat(colA4(q.b0, k));
+    acc = step(acc, at, ab, rowMat(rowB(q.t0, k)), rowMat(rowB(q.t1, k)));
+    if (WIDE) { acc = stepWide(acc, at, ab, rowMat(rowB(q.t2, k)), rowMat(rowB(q.t3, k))); }
   }
-  store(q.tl, tl);
-  store(q.tr, tr);
-  store(q.bl, bl);
-  store(q.br, br);
+  storeTile(q, acc);
 }
 
 // Vec4 reads of B.
 @compute @workgroup_size(TILE_X, TILE_Y)
 fn mainB4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let q = quad(wg, lid);
-  if (!q.tl.live) { return; }
-  var tl = mat4x4<f32>();
-  var tr = mat4x4<f32>();
-  var bl = mat4x4<f32>();
-  var br = mat4x4<f32>();
+  let q = tile(wg, lid);
+  if (!q.t0.live) { return; }
+  var acc: Acc;
   for (var k = 0u; k + 4u <= p.K; k += 4u) {
-    let at = blockA(q.tl, k);
-    let ab = blockA(q.bl, k);
-    let bL = blockB4(q.tl, k);
-    let bR = blockB4(q.tr, k);
-    tl += bL * at;
-    tr += bR * at;
-    bl += bL * ab;
-    br += bR * ab;
+    let at = blockA(q.t0, k);
+    let ab = blockA(q.b0, k);
+    acc = step(acc, at, ab, blockB4(q.t0, k), blockB4(q.t1, k));
+    if (WIDE) { acc = stepWide(acc, at, ab, blockB4(q.t2, k), blockB4(q.t3, k)); }
   }
   for (var k = p.K & ~3u; k < p.K; k++) {
-    let at = colMat(colA(q.tl, k));
-    let ab = colMat(colA(q.bl, k));
-    let bL = rowMat(rowB4(q.tl, k));
-    let bR = rowMat(rowB4(q.tr, k));
-    tl += bL * at;
-    tr += bR * at;
-    bl += bL * ab;
-    br += bR * ab;
+    let at = colMat(colA(q.t0, k));
+    let ab = colMat(colA(q.b0, k));
+    acc = step(acc, at, ab, rowMat(rowB4(q.t0, k)), rowMat(rowB4(q.t1, k)));
+    if (WIDE) { acc = stepWide(acc, at, ab, rowMat(rowB4(q.t2, k)), rowMat(rowB4(q.t3, k))); }
   }
-  store(q.tl, tl);
-  store(q.tr, tr);
-  store(q.bl, bl);
-  store(q.br, br);
+  storeTile(q, acc);
 }
 
 // Vec4 reads of both operands.
 @compute @workgroup_size(TILE_X, TILE_Y)
 fn mainA4B4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let q = quad(wg, lid);
-  if (!q.tl.live) { return; }
-  var tl = mat4x4<f32>();
-  var tr = mat4x4<f32>();
-  var bl = mat4x4<f32>();
-  var br = mat4x4<f32>();
+  let q = tile(wg, lid);
+  if (!q.t0.live) { return; }
+  var acc: Acc;
   for (var k = 0u; k + 4u <= p.K; k += 4u) {
-    let at = blockA4(q.tl, k);
-    let ab = blockA4(q.bl, k);
-    let bL = blockB4(q.tl, k);
-    let bR = blockB4(q.tr, k);
-    tl += bL * at;
-    tr += bR * at;
-    bl += bL * ab;
-    br += bR * ab;
+    let at = blockA4(q.t0, k);
+    let ab = blockA4(q.b0, k);
+    acc = step(acc, at, ab, blockB4(q.t0, k), blockB4(q.t1, k));
+    if (WIDE) { acc = stepWide(acc, at, ab, blockB4(q.t2, k), blockB4(q.t3, k)); }
   }
   for (var k = p.K & ~3u; k < p.K; k++) {
-    let at = colMat(colA4(q.tl, k));
-    let ab = colMat(colA4(q.bl, k));
-    let bL = rowMat(rowB4(q.tl, k));
-    let bR = rowMat(rowB4(q.tr, k));
-    tl += bL * at;
-    tr += bR * at;
-    bl += bL * ab;
-    br += bR * ab;
+    let at = colMat(colA4(q.t0, k));
+    let ab = colMat(colA4(q.b0, k));
+    acc = step(acc, at, ab, rowMat(rowB4(q.t0, k)), rowMat(rowB4(q.t1, k)));
+    if (WIDE) { acc = stepWide(acc, at, ab, rowMat(rowB4(q.t2, k)), rowMat(rowB4(q.t3, k))); }
   }
-  store(q.tl, tl);
-  store(q.tr, tr);
-  store(q.bl, bl);
-  store(q.br, br);
+  storeTile(q, acc);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * the host picks an entry point by which operands can be read as vec4 (A: K, or M when
  * transposed; B: N, or K when transposed, a multiple of 4), and each entry point has a K % 4
  * tail, ragged 64x64 workgroup tiles and 4x4 sub-blocks partly past M or N. Then every kernel of
- * the family (tile64/32/16/8, rows1/2/4), forced through the chooser's override, on sampled shapes from
+ * the family (tile64/32/16/8, wide64/32/16/8, rows1/2/4), forced through the chooser's override, on sampled shapes from
  * {1, 2, 3, 7, 31, 32, 33, 64, 65, 257, 784}, with the fused bias + activation epilogue against
  * the CPU twin, and the chooser's decisions (default picks, autotune, stats).
  */
@@ -178,10 +178,10 @@ describe.each(MATMUL_KERNELS)('kernel %s (forced by the override) matches float6
   beforeAll(() => setMatmulOverride(be.ctx, kernel));
   afterAll(() => setMatmulOverride(be.ctx, null));
   // Cycle the transposes over the sizes; each kernel takes every third size (a different third per
-  // kernel: every pipeline is a compile), rows1 and tile8 (the M = 1 and 8-row edge cases) all.
+  // kernel: every pipeline is a compile), rows1 all, tile8 and wide64 every other one.
   const k = MATMUL_KERNELS.indexOf(kernel);
   const sizes = SIZES.map(([M, N, K], i) => [M, N, K, i % 2 === 1, (i >> 1) % 2 === 1] as const)
-    .filter((_, i) => kernel === 'rows1' || (kernel === 'tile8' ? i % 2 === 0 : (i + k) % 3 === 0));
+    .filter((_, i) => kernel === 'rows1' || (kernel === 'tile8' || kernel === 'wide64' ? i % 2 === 0 : (i + k) % 3 === 0));
   it.each(sizes)(
     'M %i, N %i, K %i (transposeA %s, transposeB %s)', async (M, N, K, ta, tb) => {
       await check(ta ? [K, M] : [M, K], tb ? [N, K] : [K, N], ta, tb);

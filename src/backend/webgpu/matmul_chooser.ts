@@ -3,6 +3,8 @@
  *
  *   tileR    64 invocations of 8x8 outputs covering R rows by 4096 / R columns: tile64 (64x64)
  *            for large M and N, tile32 / tile16 / tile8 (8x512) for smaller M: at most 7 wasted rows
+ *   wideR    8 x R / 8 invocations of 8x16 outputs covering R rows by 128 columns: each loaded A
+ *            block feeds four products instead of two (fewer loads per multiply-add, more registers)
  *   rows1/2/4  R rows by 4 columns per invocation, 256 columns per workgroup: no wasted rows at
  *            M = 1, 2 (matrix-vector style at R = 1), fewer FMAs per load than the tiles
  *
@@ -18,8 +20,11 @@
  */
 import type { GpuContext } from './context.js';
 
-export type MatmulKernel = 'tile64' | 'tile32' | 'tile16' | 'tile8' | 'rows1' | 'rows2' | 'rows4';
-export const MATMUL_KERNELS: readonly MatmulKernel[] = ['tile64', 'tile32', 'tile16', 'tile8', 'rows1', 'rows2', 'rows4'];
+export type MatmulKernel =
+  | 'tile64' | 'tile32' | 'tile16' | 'tile8' | 'wide64' | 'wide32' | 'wide16' | 'wide8' | 'rows1' | 'rows2' | 'rows4';
+export const MATMUL_KERNELS: readonly MatmulKernel[] = [
+  'tile64', 'tile32', 'tile16', 'tile8', 'wide64', 'wide32', 'wide16', 'wide8', 'rows1', 'rows2', 'rows4',
+];
 
 /** A product's geometry as the kernels see it. */
 export interface MatmulGeometry {
@@ -60,12 +65,12 @@ export function shapeClass(g: MatmulGeometry): string {
 
 /** Kernels worth timing for this geometry: the tile at M's size and its neighbours. */
 export function candidates(g: MatmulGeometry): MatmulKernel[] {
-  if (g.M >= 64) return ['tile64', 'tile32'];
-  if (g.M >= 32) return ['tile32', 'tile64', 'tile16'];
-  if (g.M >= 16) return ['tile16', 'tile32', 'tile8'];
-  if (g.M > 4) return ['tile8', 'tile16', 'rows4'];
-  if (g.M > 2) return ['tile8', 'rows4'];
-  return g.M === 2 ? ['rows2', 'tile8'] : ['rows1', 'tile8'];
+  if (g.M >= 64) return ['tile64', 'tile32', 'wide64', 'wide32'];
+  if (g.M >= 32) return ['tile32', 'tile64', 'tile16', 'wide32'];
+  if (g.M >= 16) return ['tile16', 'tile32', 'tile8', 'wide16'];
+  if (g.M > 4) return ['tile8', 'tile16', 'rows4', 'wide8'];
+  if (g.M > 2) return ['tile8', 'rows4', 'wide8'];
+  return g.M === 2 ? ['rows2', 'tile8', 'wide8'] : ['rows1', 'tile8', 'wide8'];
 }
 
 /** The pick before (or without) tuning: the largest tile M fills, row kernels at M <= 2. */
