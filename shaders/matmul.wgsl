@@ -246,50 +246,35 @@ fn store(blk: Block, acc: mat4x4<f32>) {
   }
 }
 
-/** Accumulators of a Tile's blocks (s2, s3, u2, u3 only when WIDE). */
+/** Accumulators of two columns of blocks: top and bottom block of each. */
+struct Pair {
+  t0: mat4x4<f32>,
+  t1: mat4x4<f32>,
+  b0: mat4x4<f32>,
+  b1: mat4x4<f32>,
+}
+
+/** A Tile's accumulators: the two left columns of blocks, and the two right ones when WIDE. */
 struct Acc {
-  s0: mat4x4<f32>,
-  s1: mat4x4<f32>,
-  s2: mat4x4<f32>,
-  s3: mat4x4<f32>,
-  u0: mat4x4<f32>,
-  u1: mat4x4<f32>,
-  u2: mat4x4<f32>,
-  u3: mat4x4<f32>,
+  left: Pair,
+  right: Pair,
 }
 
-/** One K step of the two left columns of blocks: the top and bottom A blocks times B blocks
- * b0, b1. Each loaded A block is used twice and each B block twice. */
-fn step(acc: Acc, at: mat4x4<f32>, ab: mat4x4<f32>, b0: mat4x4<f32>, b1: mat4x4<f32>) -> Acc {
-  var r = acc;
-  r.s0 += b0 * at;
-  r.s1 += b1 * at;
-  r.u0 += b0 * ab;
-  r.u1 += b1 * ab;
-  return r;
+/** One K step of two columns of blocks: the top and bottom A blocks times B blocks c0, c1. */
+fn step(acc: Pair, at: mat4x4<f32>, ab: mat4x4<f32>, c0: mat4x4<f32>, c1: mat4x4<f32>) -> Pair {
+  return Pair(acc.t0 + c0 * at, acc.t1 + c1 * at, acc.b0 + c0 * ab, acc.b1 + c1 * ab);
 }
 
-/** The same for the two right columns of a WIDE tile (so each A block is used four times). */
-fn stepWide(acc: Acc, at: mat4x4<f32>, ab: mat4x4<f32>, b2: mat4x4<f32>, b3: mat4x4<f32>) -> Acc {
-  var r = acc;
-  r.s2 += b2 * at;
-  r.s3 += b3 * at;
-  r.u2 += b2 * ab;
-  r.u3 += b3 * ab;
-  return r;
+fn storePair(t0: Block, t1: Block, b0: Block, b1: Block, acc: Pair) {
+  store(t0, acc.t0);
+  store(t1, acc.t1);
+  store(b0, acc.b0);
+  store(b1, acc.b1);
 }
 
 fn storeTile(q: Tile, acc: Acc) {
-  store(q.t0, acc.s0);
-  store(q.t1, acc.s1);
-  store(q.b0, acc.u0);
-  store(q.b1, acc.u1);
-  if (WIDE) {
-    store(q.t2, acc.s2);
-    store(q.t3, acc.s3);
-    store(q.b2, acc.u2);
-    store(q.b3, acc.u3);
-  }
+  storePair(q.t0, q.t1, q.b0, q.b1, acc.left);
+  if (WIDE) { storePair(q.t2, q.t3, q.b2, q.b3, acc.right); }
 }
 
 // Single-float reads of both operands: any shape.
@@ -301,14 +286,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   for (var k = 0u; k + 4u <= p.K; k += 4u) {
     let at = blockA(q.t0, k);
     let ab = blockA(q.b0, k);
-    acc = step(acc, at, ab, blockB(q.t0, k), blockB(q.t1, k));
-    if (WIDE) { acc = stepWide(acc, at, ab, blockB(q.t2, k), blockB(q.t3, k)); }
+    acc.left = step(acc.left, at, ab, blockB(q.t0, k), blockB(q.t1, k));
+    if (WIDE) { acc.right = step(acc.right, at, ab, blockB(q.t2, k), blockB(q.t3, k)); }
   }
   for (var k = p.K & ~3u; k < p.K; k++) {
     let at = colMat(colA(q.t0, k));
     let ab = colMat(colA(q.b0, k));
-    acc = step(acc, at, ab, rowMat(rowB(q.t0, k)), rowMat(rowB(q.t1, k)));
-    if (WIDE) { acc = stepWide(acc, at, ab, rowMat(rowB(q.t2, k)), rowMat(rowB(q.t3, k))); }
+    acc.left = step(acc.left, at, ab, rowMat(rowB(q.t0, k)), rowMat(rowB(q.t1, k)));
+    if (WIDE) { acc.right = step(acc.right, at, ab, rowMat(rowB(q.t2, k)), rowMat(rowB(q.t3, k))); }
   }
   storeTile(q, acc);
 }
@@ -322,14 +307,14 @@ fn mainA4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
   for (var k = 0u; k + 4u <= p.K; k += 4u) {
     let at = blockA4(q.t0, k);
     let ab = blockA4(q.b0, k);
-    acc = step(acc, at, ab, blockB(q.t0, k), blockB(q.t1, k));
-    if (WIDE) { acc = stepWide(acc, at, ab, blockB(q.t2, k), blockB(q.t3, k)); }
+    acc.left = step(acc.left, at, ab, blockB(q.t0, k), blockB(q.t1, k));
+    if (WIDE) { acc.right = step(acc.right, at, ab, blockB(q.t2, k), blockB(q.t3, k)); }
   }
   for (var k = p.K & ~3u; k < p.K; k++) {
     let at = colMat(colA4(q.t0, k));
     let ab = colMat(colA4(q.b0, k));
-    acc = step(acc, at, ab, rowMat(rowB(q.t0, k)), rowMat(rowB(q.t1, k)));
-    if (WIDE) { acc = stepWide(acc, at, ab, rowMat(rowB(q.t2, k)), rowMat(rowB(q.t3, k))); }
+    acc.left = step(acc.left, at, ab, rowMat(rowB(q.t0, k)), rowMat(rowB(q.t1, k)));
+    if (WIDE) { acc.right = step(acc.right, at, ab, rowMat(rowB(q.t2, k)), rowMat(rowB(q.t3, k))); }
   }
   storeTile(q, acc);
 }
@@ -343,14 +328,14 @@ fn mainB4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li
   for (var k = 0u; k + 4u <= p.K; k += 4u) {
     let at = blockA(q.t0, k);
     let ab = blockA(q.b0, k);
-    acc = step(acc, at, ab, blockB4(q.t0, k), blockB4(q.t1, k));
-    if (WIDE) { acc = stepWide(acc, at, ab, blockB4(q.t2, k), blockB4(q.t3, k)); }
+    acc.left = step(acc.left, at, ab, blockB4(q.t0, k), blockB4(q.t1, k));
+    if (WIDE) { acc.right = step(acc.right, at, ab, blockB4(q.t2, k), blockB4(q.t3, k)); }
   }
   for (var k = p.K & ~3u; k < p.K; k++) {
     let at = colMat(colA(q.t0, k));
     let ab = colMat(colA(q.b0, k));
-    acc = step(acc, at, ab, rowMat(rowB4(q.t0, k)), rowMat(rowB4(q.t1, k)));
-    if (WIDE) { acc = stepWide(acc, at, ab, rowMat(rowB4(q.t2, k)), rowMat(rowB4(q.t3, k))); }
+    acc.left = step(acc.left, at, ab, rowMat(rowB4(q.t0, k)), rowMat(rowB4(q.t1, k)));
+    if (WIDE) { acc.right = step(acc.right, at, ab, rowMat(rowB4(q.t2, k)), rowMat(rowB4(q.t3, k))); }
   }
   storeTile(q, acc);
 }
@@ -364,14 +349,14 @@ fn mainA4B4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) 
   for (var k = 0u; k + 4u <= p.K; k += 4u) {
     let at = blockA4(q.t0, k);
     let ab = blockA4(q.b0, k);
-    acc = step(acc, at, ab, blockB4(q.t0, k), blockB4(q.t1, k));
-    if (WIDE) { acc = stepWide(acc, at, ab, blockB4(q.t2, k), blockB4(q.t3, k)); }
+    acc.left = step(acc.left, at, ab, blockB4(q.t0, k), blockB4(q.t1, k));
+    if (WIDE) { acc.right = step(acc.right, at, ab, blockB4(q.t2, k), blockB4(q.t3, k)); }
   }
   for (var k = p.K & ~3u; k < p.K; k++) {
     let at = colMat(colA4(q.t0, k));
     let ab = colMat(colA4(q.b0, k));
-    acc = step(acc, at, ab, rowMat(rowB4(q.t0, k)), rowMat(rowB4(q.t1, k)));
-    if (WIDE) { acc = stepWide(acc, at, ab, rowMat(rowB4(q.t2, k)), rowMat(rowB4(q.t3, k))); }
+    acc.left = step(acc.left, at, ab, rowMat(rowB4(q.t0, k)), rowMat(rowB4(q.t1, k)));
+    if (WIDE) { acc.right = step(acc.right, at, ab, rowMat(rowB4(q.t2, k)), rowMat(rowB4(q.t3, k))); }
   }
   storeTile(q, acc);
 }
