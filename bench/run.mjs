@@ -159,11 +159,13 @@ function markdown(rows, meta) {
     lines.push('', '## (iv) Matrix products vs the FMA peak', '',
       `FMA peak (bench/fma.wgsl, register-only): **${fmt(peak.gflops)} GFLOP/s**. Each product through the backend's`,
       'matmul after the chooser\'s autotune settled (`kernel` = its pick); every candidate forced by the override in the',
-      'same repetitions (ms). Transposed operands have the FLOPs of the plain product above them.', '',
-      '| product | [M,K,N] | ms | kernel | GFLOP/s | of peak | candidates (ms) |', '|---|---|---|---|---|---|---|');
+      'same repetitions (ms). Transposed operands have the FLOPs of the plain product (the first row); `vs plain` =',
+      'plain ms / this ms, the plain product timed again in the same repetitions as this one.', '',
+      '| product | [M,K,N] | ms | kernel | GFLOP/s | of peak | vs plain | candidates (ms) |', '|---|---|---|---|---|---|---|---|');
     for (const r of rows.filter((x) => x.name.startsWith('matmul '))) {
       const each = Object.entries(r.kernelsMs ?? {}).map(([k, v]) => `${k} ${ms(v)}`).join(', ');
-      lines.push(`| ${r.name.slice(7)} | ${shape(r)} | ${ms(r.ms)} | ${r.kernel} | ${fmt(r.gflops)} | **${fmt(100 * r.fractionOfPeak, 0)}%** | ${each} |`);
+      const vs = r.vsPlain === null || r.vsPlain === undefined ? '-' : `**${fmt(r.vsPlain)}x**`;
+      lines.push(`| ${r.name.slice(7)} | ${shape(r)} | ${ms(r.ms)} | ${r.kernel} | ${fmt(r.gflops)} | **${fmt(100 * r.fractionOfPeak, 0)}%** | ${vs} | ${each} |`);
     }
     const p = (who) => rows.find((r) => r.name === `predict-mlp512-b1-${who}`);
     lines.push('', 'MLP 784-512-BN-ReLU-512-BN-ReLU-10 `predict` at batch 1 (output read back), ms:', '',
