@@ -70,34 +70,38 @@ fn apply(x: vec4<f32>, y: vec4<f32>) -> vec4<f32> {
 }
 
 
-@compute @workgroup_size(256)
+// Streaming layout (streamGrid in src/backend/webgpu/context.ts): WG invocations per workgroup
+// (64 for small inputs, 256 otherwise), each walking its elements with the grid's stride.
+override WG: u32 = 256u;
+
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p.n) { return; }
-  var rest = i;
-  var ia = 0u;
-  var ib = 0u;
-  for (var d = i32(p.rank) - 1; d >= 0; d--) {
-    let extent = p.shape[u32(d) / 4u][u32(d) % 4u];
-    let c = rest % extent;
-    rest = rest / extent;
-    ia += c * p.aStrides[u32(d) / 4u][u32(d) % 4u];
-    ib += c * p.bStrides[u32(d) / 4u][u32(d) % 4u];
+  for (var i = gid.x + gid.y * nwg.x * WG; i < p.n; i += nwg.x * nwg.y * WG) {
+    var rest = i;
+    var ia = 0u;
+    var ib = 0u;
+    for (var d = i32(p.rank) - 1; d >= 0; d--) {
+      let extent = p.shape[u32(d) / 4u][u32(d) % 4u];
+      let c = rest % extent;
+      rest = rest / extent;
+      ia += c * p.aStrides[u32(d) / 4u][u32(d) % 4u];
+      ib += c * p.bStrides[u32(d) / 4u][u32(d) % 4u];
+    }
+    var va = vec4<f32>(p.scalar);
+    var vb = va;
+    if (SCALAR != 2u) { va = vec4<f32>(a[ia]); }
+    if (SCALAR != 1u) { vb = vec4<f32>(b[ib]); }
+    out[i] = apply(va, vb).x;
   }
-  var va = vec4<f32>(p.scalar);
-  var vb = va;
-  if (SCALAR != 2u) { va = vec4<f32>(a[ia]); }
-  if (SCALAR != 1u) { vb = vec4<f32>(b[ib]); }
-  out[i] = apply(va, vb).x;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p.n / 4u) { return; }
-  var va = vec4<f32>(p.scalar);
-  var vb = va;
-  if (SCALAR != 2u) { va = a4[i]; }
-  if (SCALAR != 1u) { vb = b4[i]; }
-  out4[i] = apply(va, vb);
+  for (var i = gid.x + gid.y * nwg.x * WG; i < p.n / 4u; i += nwg.x * nwg.y * WG) {
+    var va = vec4<f32>(p.scalar);
+    var vb = va;
+    if (SCALAR != 2u) { va = a4[i]; }
+    if (SCALAR != 1u) { vb = b4[i]; }
+    out4[i] = apply(va, vb);
+  }
 }

@@ -48,9 +48,12 @@ fn combine(acc: f32, v: f32) -> f32 {
   }
 }
 
-@compute @workgroup_size(256)
+/** Invocations per workgroup: 64 for few outputs, 256 otherwise (see reduce.ts). */
+override WG: u32 = 256u;
+
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * 256u;
+  let t = gid.x + gid.y * nwg.x * WG;
   if (t >= p.outN * p.chunks) { return; }
   let o = t / p.chunks;
   let k = t % p.chunks;

@@ -50,16 +50,20 @@ fn apply(v: vec4<f32>) -> vec4<f32> {
   }
 }
 
-@compute @workgroup_size(256)
+// Streaming layout (streamGrid in src/backend/webgpu/context.ts): WG invocations per workgroup
+// (64 for small inputs, 256 otherwise), each walking its elements with the grid's stride.
+override WG: u32 = 256u;
+
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p.n) { return; }
-  y[i] = apply(vec4<f32>(x[i])).x;
+  for (var i = gid.x + gid.y * nwg.x * WG; i < p.n; i += nwg.x * nwg.y * WG) {
+    y[i] = apply(vec4<f32>(x[i])).x;
+  }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p.n / 4u) { return; }
-  y4[i] = apply(x4[i]);
+  for (var i = gid.x + gid.y * nwg.x * WG; i < p.n / 4u; i += nwg.x * nwg.y * WG) {
+    y4[i] = apply(x4[i]);
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * The fused training-step kernels (checkFiniteAll, assignAll, accumulateStep) and binary ops with
- * a number operand, on WebGPU against the CPU twin on the same inputs.
+ * The fused training-step kernels (checkFiniteAll, assignAll, accumulateStep), binary ops with a
+ * number operand and the streaming elementwise kernels, on WebGPU against the CPU twin on the same inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, BinaryOp, DataHandle, Operand, OptimizerUpdate } from '../../src/backend/backend.js';
@@ -50,6 +50,29 @@ describe('binary with a number operand (scalar by value)', () => {
     });
     expect(g).toEqual(c);
     expect(g.slice(0, 12)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+  });
+});
+
+describe('streaming elementwise kernels: small (workgroups of 64) and long inputs (several units per invocation)', () => {
+  // Sizes: under the 1,024-unit small floor, single floats; vec4s past the 4,096-invocation floor
+  // (each invocation walks several); single floats past it; a broadcast of 70,000 outputs.
+  it.each([13, 4000, 80000, 70001])('unary abs/tanh and binary mul/sub over %i values match the CPU twin', async (n) => {
+    const [g, c] = await both(async (be) => {
+      const a = { handle: up(be, Array.from({ length: n }, (_, i) => Math.sin(i) * 3)), shape: [n] as Shape };
+      const b = { handle: up(be, Array.from({ length: n }, (_, i) => Math.cos(i))), shape: [n] as Shape };
+      const outs = [be.unary('abs', a), be.unary('tanh', a), be.binary('mul', a, b, [n]), be.binary('sub', 0.5, b, [n])];
+      return (await Promise.all(outs.map((h) => rd(be, h, n)))).flat();
+    });
+    expect(g).toBeAllClose(c, { rtol: 1e-6, atol: 1e-6 });
+  });
+
+  it('a broadcasting binary of 70,000 outputs (index decoding in the walk) matches the CPU twin', async () => {
+    const [g, c] = await both(async (be) => {
+      const a = { handle: up(be, Array.from({ length: 7000 }, (_, i) => i * 0.25)), shape: [7000, 1] as Shape };
+      const b = { handle: up(be, Array.from({ length: 10 }, (_, i) => i + 1)), shape: [10] as Shape };
+      return rd(be, be.binary('div', a, b, [7000, 10]), 70000);
+    });
+    expect(g).toBeAllClose(c, { rtol: 1e-6, atol: 0 });
   });
 });
 

@@ -33,12 +33,14 @@ export function grid(threads: number, workgroupSize = 256): [number, number] {
   return [Math.ceil(groups / y), y];
 }
 
-/** Invocations per workgroup of the streaming kernels (optimizer.wgsl, finite.wgsl, unary, binary). */
+/** Invocations per workgroup of the streaming kernels (optimizer.wgsl, finite.wgsl). */
 export const STREAM_WG = 256;
 /** A streaming dispatch launches at least this many invocations when there are that many units... */
 const STREAM_MIN_THREADS = 4096;
 /** ...and beyond, enough for at most this many units each. */
 const STREAM_UNITS_PER_THREAD = 16;
+/** Below this many units, kernels with a WG override (unary, binary) run workgroups of 64. */
+const SMALL_UNITS = 1024;
 
 /**
  * Workgroups [x, y] of a streaming kernel over `units` (floats or vec4s): invocations walk the
@@ -46,9 +48,18 @@ const STREAM_UNITS_PER_THREAD = 16;
  * large ones up to 16 each (a CPU-side implementation pays its per-invocation cost once per 16;
  * a GPU still has thousands of invocations in flight, each step of the walk coalesced).
  */
-export function streamGrid(units: number): [number, number] {
+export function streamGrid(units: number, workgroupSize = STREAM_WG): [number, number] {
   const threads = Math.max(Math.min(units, STREAM_MIN_THREADS), Math.ceil(units / STREAM_UNITS_PER_THREAD));
-  return grid(threads, STREAM_WG);
+  return grid(threads, workgroupSize);
+}
+
+/**
+ * The workgroup size of a streaming kernel with a WG override: 64 below 1,024 units (the idle
+ * invocations of a 256-wide group are not free on a CPU-side implementation: the seed step's tiny
+ * elementwise ops took a quarter less device time at 64), else STREAM_WG.
+ */
+export function streamWorkgroup(units: number): number {
+  return units < SMALL_UNITS ? 64 : STREAM_WG;
 }
 
 /** Compiles one WGSL source; compile errors become a BackendError citing `name.wgsl:line:col`. */

@@ -4,7 +4,7 @@
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { shapesEqual, sizeOf, type Shape } from '../../core/shape.js';
-import { grid, type GpuContext, type GpuHandle } from './context.js';
+import { grid, streamGrid, streamWorkgroup, type GpuContext, type GpuHandle } from './context.js';
 import { broadcastStrides } from '../../core/shape.js';
 import { BackendError } from '../../core/errors.js';
 import { Params, checkRank, collapse } from './params.js';
@@ -36,8 +36,10 @@ export function unary(ctx: GpuContext, op: UnaryOp, x: GpuHandle, n: number): Gp
   const out = ctx.alloc(n, op);
   if (n === 0) return out;
   const vec = n % 4 === 0;
-  const pipeline = ctx.pipeline('unary', vec ? 'main4' : 'main', { OP: UNARY_CODES[op] });
-  ctx.dispatch(op, pipeline, [size1(ctx, n), x, out], grid(vec ? n / 4 : n));
+  const units = vec ? n / 4 : n;
+  const wg = streamWorkgroup(units);
+  const pipeline = ctx.pipeline('unary', vec ? 'main4' : 'main', { OP: UNARY_CODES[op], WG: wg });
+  ctx.dispatch(op, pipeline, [size1(ctx, n), x, out], streamGrid(units, wg));
   return out;
 }
 
@@ -68,8 +70,10 @@ export function binary(ctx: GpuContext, op: BinaryOp, a: GpuOperand, b: GpuOpera
   // The binding of a scalar operand holds the other operand's buffer (read-only, never read).
   const ha = (ta ?? tb as GpuTensor).handle;
   const hb = (tb ?? ta as GpuTensor).handle;
-  ctx.dispatch(op, ctx.pipeline('binary', vec ? 'main4' : 'main', { OP: BINARY_CODES[op], SCALAR: scalarCode }),
-    [ctx.uniform(params.words(), 'binary'), ha, hb, out], grid(vec ? n / 4 : n));
+  const units = vec ? n / 4 : n;
+  const wg = streamWorkgroup(units);
+  ctx.dispatch(op, ctx.pipeline('binary', vec ? 'main4' : 'main', { OP: BINARY_CODES[op], SCALAR: scalarCode, WG: wg }),
+    [ctx.uniform(params.words(), 'binary'), ha, hb, out], streamGrid(units, wg));
   return out;
 }
 

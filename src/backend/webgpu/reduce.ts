@@ -6,7 +6,7 @@
  */
 import type { ReduceOp } from '../backend.js';
 import { sizeOf, stridesOf } from '../../core/shape.js';
-import { grid, type GpuContext, type GpuHandle } from './context.js';
+import { grid, streamWorkgroup, type GpuContext, type GpuHandle } from './context.js';
 import { binary, copy, fill, type GpuTensor } from './elementwise.js';
 import { Params, checkRank, collapse } from './params.js';
 
@@ -46,8 +46,9 @@ export function reduce(ctx: GpuContext, op: ReduceOp, x: GpuTensor, axes: readon
     .u32(outN, chunks, chunk, redN, keptView.shape.length, redView.shape.length).f32(chunks > 1 ? 1 : divisor)
     .dims(keptView.shape).dims(keptView.strides[0]).dims(redView.shape).dims(redView.strides[0]);
   const out = ctx.alloc(outN * chunks, chunks > 1 ? `${op}.partial` : op);
-  ctx.dispatch(op, ctx.pipeline('reduce', 'main', { OP: REDUCE_CODES[op] }),
-    [ctx.uniform(params.words(), 'reduce'), x.handle, out], grid(outN * chunks));
+  const wg = streamWorkgroup(outN * chunks);
+  ctx.dispatch(op, ctx.pipeline('reduce', 'main', { OP: REDUCE_CODES[op], WG: wg }),
+    [ctx.uniform(params.words(), 'reduce'), x.handle, out], grid(outN * chunks, wg));
   if (chunks === 1) return out;
   const final = reduce(ctx, op, { handle: out, shape: [outN, chunks] }, [1], divisor);
   ctx.release(out);
