@@ -18,7 +18,8 @@
  *   mean                                          (sum bound) / k + 5 u |y|
  * Batch normalization per channel (n elements, mean mu, spread D = max |x - x_first|, the shift
  * the stats kernel subtracts first; scale s = gamma / sqrt(var + eps)):
- *   mean      d_mu  = u |mu| + gamma(n) D               (mu rounded once; shifted sum)
+ *   mean      d_mu  = u |mu| + gamma(n) D + 2^-126      (mu rounded once; shifted sum; a mean or an
+ *             x - mu below the normal range may flush to 0, an error that y then carries times |s|)
  *   variance  d_var = 4 gamma(n + 2) D^2                (shifted sums of squares, then S2/n - (S1/n)^2)
  *   invStd    relative 0.5 d_var / (var + eps) + 4 u
  *   y         |s| (d_mu + 2 u |x - mu|) + |s (x - mu)| (invStd rel.) + 2 u |y| + u |beta|
@@ -39,6 +40,8 @@ import { cpu64 } from '../reference.js';
 const NUM_RUNS = 20;
 const U = 2 ** -24;
 const TINY = 2 ** -124;
+/** The smallest normal float32: a value under it may be flushed to 0 on the device. */
+const MIN_NORMAL = 2 ** -126;
 const gammaK = (k: number) => (k * U) / (1 - k * U);
 const VALUES = 256; // enough for the largest shape (4 x 4 x 4 x 4)
 
@@ -226,7 +229,7 @@ function bnBounds(k: BnCase) {
     if (Number.isNaN(first[ch])) first[ch] = v;
     spread[ch] = Math.max(spread[ch], Math.abs(v - first[ch]));
   });
-  const dMu = (ch: number) => U * Math.abs(mu[ch]) + gammaK(n) * spread[ch];
+  const dMu = (ch: number) => U * Math.abs(mu[ch]) + gammaK(n) * spread[ch] + MIN_NORMAL;
   const dVar = (ch: number) => 4 * gammaK(n + 2) * spread[ch] ** 2;
   const invRel = (ch: number) => (0.5 * dVar(ch)) / (vr[ch] + c.epsilon) + 4 * U;
   return { n, chan, dMu, dVar, invRel, g: (ch: number) => (c.gammaBeta ? k.gamma[ch] : 1), b: (ch: number) => (c.gammaBeta ? k.beta[ch] : 0) };
