@@ -605,6 +605,10 @@ export async function evaluateModel(
       for (const a of acc) a.dispose();
       acc = next;
     }
+    // The weight penalties (Keras adds model.losses to the evaluated loss as fit does; trainable
+    // weights only), once per sample so that the division by n below leaves them whole.
+    const reg = model.regularizationLosses();
+    if (reg.length > 0) acc[0] = add(acc[0], mul(reg.slice(1).reduce<Tensor>((t, r) => add(t, r), reg[0]), n));
     return acc;
   });
   const values = await readback(model, sums);

@@ -128,6 +128,32 @@ describe('sequential, predict, evaluate, summary', () => {
   });
 });
 
+describe('weight penalties in the reported loss', () => {
+  it('evaluate, val_loss and fit report the loss with the penalties (Keras model.losses); frozen weights carry none', async () => {
+    const model = wg.sequential({ layers: [wg.layers.dense({
+      units: 2, inputShape: [3], kernelInitializer: { name: 'glorotUniform', seed: 3 }, biasInitializer: 'ones',
+      kernelRegularizer: { l1: 0.05, l2: 0.1 }, biasRegularizer: { l2: 0.2 },
+    })] });
+    // Learning rate 0: fit leaves the weights as they are, so every figure below sees the same ones.
+    model.compile({ optimizer: wg.optimizers.sgd({ learningRate: 0 }), loss: 'meanSquaredError' });
+    const x = wg.randomNormal([6, 3], { seed: 1 });
+    const y = wg.randomNormal([6, 2], { seed: 2 });
+    const [k, b] = await Promise.all(model.weights.map((w) => w.data()));
+    const p = await model.predict(x).data();
+    const yv = await y.data();
+    const mse = Array.from(p).reduce((s, v, i) => s + (v - yv[i]) ** 2, 0) / p.length;
+    const pen = Array.from(k).reduce((s, v) => s + 0.05 * Math.abs(v) + 0.1 * v * v, 0) + Array.from(b).reduce((s, v) => s + 0.2 * v * v, 0);
+    expect(pen).toBeGreaterThan(0.1);
+    expect((await model.evaluate(x, y)).loss).toBeCloseTo(mse + pen, 5);
+    const h = await model.fit(x, y, { batchSize: 6, epochs: 1, validationData: [x, y] });
+    expect(h.history.loss[0]).toBeCloseTo(mse + pen, 5);
+    expect(h.history.val_loss[0]).toBeCloseTo(mse + pen, 5);
+    model.layers[0].trainable = false;
+    expect((await model.evaluate(x, y)).loss).toBeCloseTo(mse, 5);
+    wg.dispose([x, y]);
+  });
+});
+
 describe('fit(x, x): one gather serves as inputs and targets (gatherPair otherwise)', () => {
   const seedModel = () => {
     const inp = wg.input({ shape: [5] });
