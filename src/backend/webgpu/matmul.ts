@@ -2,8 +2,9 @@
  * Batched matrix product (shaders/matmul.wgsl): transposes and batch broadcasting are strides,
  * so no operand is ever copied. A family of kernels (tile64 for large M and N, wide64..8 with
  * twice the outputs per invocation, rows1/2/4 for small M; matmul_chooser.ts picks per shape
- * class) read operands straight from storage without workgroup memory or barriers; operands whose contiguous axis is a multiple of 4 are read as
- * vec4. Every kernel can fuse a bias add and an activation into its output pass.
+ * class) read operands straight from storage without workgroup memory or barriers; operands
+ * whose contiguous axis is a multiple of 4 are read as vec4. Every kernel can fuse a bias add and
+ * an activation into its output pass.
  */
 import type { FusedActivation } from '../backend.js';
 import { BackendError, fmtShape } from '../../core/errors.js';
