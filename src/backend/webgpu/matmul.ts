@@ -1,7 +1,7 @@
 /**
  * Batched matrix product (shaders/matmul.wgsl): transposes and batch broadcasting are strides,
- * so no operand is ever copied. A family of kernels (tile64 for large M and N, wide64..8 with
- * twice the outputs per invocation, rows1/2/4 for small M; matmul_chooser.ts picks per shape
+ * so no operand is ever copied. A family of kernels (tile64 for large M and N, wide64..8 (and
+ * 64-column wide64x64 / wide32x64) with twice the outputs per invocation, rows1/2/4 for small M; matmul_chooser.ts picks per shape
  * class) read operands straight from storage without workgroup memory or barriers; operands
  * whose contiguous axis is a multiple of 4 are read as vec4. Every kernel can fuse a bias add and
  * an activation into its output pass.
@@ -17,8 +17,10 @@ import { matmulChooser, type MatmulGeometry, type MatmulKernel, type TuneRecorde
 
 /** Outputs per workgroup of the tile kernels (64 invocations of 8x8 outputs each). */
 const TILE_AREA = 4096;
-/** Output columns per workgroup of the wide kernels (8 invocations of 16 columns across). */
+/** Output columns per workgroup of the wide kernels: wideR 8 invocations of 16 columns across,
+ * wideRx64 4 (a narrower tile for N that 128 does not divide: N = 784 wastes 12% in 128s, 6% in 64s). */
 const WIDE_COLS = 128;
+const NARROW_COLS = 64;
 /** Output columns per workgroup of the rows kernels (64 invocations of 4 columns). */
 const ROWS_COLS = 256;
 
@@ -48,8 +50,8 @@ function launch(kernel: MatmulKernel, g: MatmulGeometry): { entry: string; rows:
   if (kernel.startsWith('tile') || kernel.startsWith('wide')) {
     const aVec4 = g.K > 0 && (g.transposeA ? g.M : g.K) % 4 === 0;
     const entry = aVec4 ? (bVec4 ? 'mainA4B4' : 'mainA4') : bVec4 ? 'mainB4' : 'main';
-    const rows = Number(kernel.slice(4));
-    const cols = kernel.startsWith('wide') ? WIDE_COLS : TILE_AREA / rows;
+    const rows = Number(kernel.slice(4).split('x')[0]);
+    const cols = kernel.startsWith('wide') ? (kernel.endsWith('x64') ? NARROW_COLS : WIDE_COLS) : TILE_AREA / rows;
     return { entry, rows, grid: [Math.ceil(g.N / cols), Math.ceil(g.M / rows), g.batch] };
   }
   // The rows kernels read A as vec4 only along K (A not transposed).
@@ -61,10 +63,10 @@ function launch(kernel: MatmulKernel, g: MatmulGeometry): { entry: string; rows:
 
 function pipelineFor(ctx: GpuContext, kernel: MatmulKernel, g: MatmulGeometry, ep: MatmulEpilogue) {
   const { entry, rows, grid } = launch(kernel, g);
-  // tileR: TILE_Y = R / 8 invocations along M, 64 / TILE_Y along N; wideR: 8 along N, R / 8 along
-  // M, 8x16 outputs each; rowsR: ROWS = R.
+  // tileR: TILE_Y = R / 8 invocations along M, 64 / TILE_Y along N; wideR: 8 along N (wideRx64:
+  // 4), R / 8 along M, 8x16 outputs each; rowsR: ROWS = R.
   const shape: Record<string, number> = kernel.startsWith('tile') ? { TILE_X: 64 / (rows / 8), TILE_Y: rows / 8 }
-    : kernel.startsWith('wide') ? { TILE_X: 8, TILE_Y: rows / 8, WIDE: 1 } : { ROWS: rows };
+    : kernel.startsWith('wide') ? { TILE_X: kernel.endsWith('x64') ? 4 : 8, TILE_Y: rows / 8, WIDE: 1 } : { ROWS: rows };
   const pipeline = ctx.pipeline('matmul', entry, {
     TRANS_A: g.transposeA ? 1 : 0, TRANS_B: g.transposeB ? 1 : 0, ...shape,
     HAS_BIAS: ep.bias ? 1 : 0, ACT: ACT_CODE[ep.activation],

@@ -5,6 +5,8 @@
  *            for large M and N, tile32 / tile16 / tile8 (8x512) for smaller M: at most 7 wasted rows
  *   wideR    8 x R / 8 invocations of 8x16 outputs covering R rows by 128 columns: each loaded A
  *            block feeds four products instead of two (fewer loads per multiply-add, more registers)
+ *   wideRx64 the same blocks, 4 x R / 8 invocations covering R rows by 64 columns: less waste where
+ *            128 does not divide N (N = 784: 7 tiles of 128 cover 896 columns, 13 of 64 cover 832)
  *   rows1/2/4  R rows by 4 columns per invocation, 256 columns per workgroup: no wasted rows at
  *            M = 1, 2 (matrix-vector style at R = 1), fewer FMAs per load than the tiles
  *
@@ -21,9 +23,11 @@
 import type { GpuContext } from './context.js';
 
 export type MatmulKernel =
-  | 'tile64' | 'tile32' | 'tile16' | 'tile8' | 'wide64' | 'wide32' | 'wide16' | 'wide8' | 'rows1' | 'rows2' | 'rows4';
+  | 'tile64' | 'tile32' | 'tile16' | 'tile8' | 'wide64' | 'wide32' | 'wide16' | 'wide8' | 'wide64x64' | 'wide32x64'
+  | 'rows1' | 'rows2' | 'rows4';
 export const MATMUL_KERNELS: readonly MatmulKernel[] = [
-  'tile64', 'tile32', 'tile16', 'tile8', 'wide64', 'wide32', 'wide16', 'wide8', 'rows1', 'rows2', 'rows4',
+  'tile64', 'tile32', 'tile16', 'tile8', 'wide64', 'wide32', 'wide16', 'wide8', 'wide64x64', 'wide32x64',
+  'rows1', 'rows2', 'rows4',
 ];
 
 /** A product's geometry as the kernels see it. */
@@ -63,10 +67,14 @@ export function shapeClass(g: MatmulGeometry): string {
   return `${t}a${a4}b${b4} M${bucket(g.M)} N${bucket(g.N)} K${bucket(g.K)} B${bucket(g.batch)}`;
 }
 
-/** Kernels worth timing for this geometry: the tile at M's size and its neighbours. */
+/**
+ * Kernels worth timing for this geometry: the tile at M's size and its neighbours, and the
+ * 64-column wide tiles where 128-column ones would waste more than 1/16 of the columns.
+ */
 export function candidates(g: MatmulGeometry): MatmulKernel[] {
-  if (g.M >= 64) return ['tile64', 'tile32', 'wide64', 'wide32'];
-  if (g.M >= 32) return ['tile32', 'tile64', 'tile16', 'wide32'];
+  const narrow = (Math.ceil(g.N / 128) * 128 - g.N) * 16 > g.N;
+  if (g.M >= 64) return ['tile64', 'tile32', 'wide64', 'wide32', ...(narrow ? ['wide64x64', 'wide32x64'] as const : [])];
+  if (g.M >= 32) return ['tile32', 'tile64', 'tile16', 'wide32', ...(narrow ? ['wide32x64'] as const : [])];
   if (g.M >= 16) return ['tile16', 'tile32', 'tile8', 'wide16'];
   if (g.M > 4) return ['tile8', 'tile16', 'rows4', 'wide8'];
   if (g.M > 2) return ['tile8', 'rows4', 'wide8'];
