@@ -10,7 +10,7 @@
 // batch image (forward, gradInput). Activations are addressed through element strides
 // (xs / ys: batch, row, column, channel), so NHWC and NCHW are both native. The `*4` entry points
 // read vec4s along channels (NHWC, channel counts multiples of 4; see conv.ts for the rules);
-// `gradFilter8` also widens its register block to 8x8.
+// `gradFilter8` widens its register block to 8x8 and `forwardWide4` to 8x16.
 // Padded taps read a clamped in-range address and are multiplied by 0.
 
 struct Params {
@@ -167,32 +167,79 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
   storePixels(px, gid.z, n0, p.outC, p.ys, epilogue(acc, n0));
 }
 
-// forward with vec4 reads: x along channels (NHWC, inC % 4 == 0), filter along outC (outC % 4 == 0).
-@compute @workgroup_size(8, 8)
-fn forward4(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let n0 = gid.x * 4u;
-  let px = pixels(gid.y * 4u, p.outW, p.outH * p.outW);
-  if (n0 >= p.outC || px.first >= px.count) { return; }
+// forwardWide4, the forward with vec4 reads (x along channels: NHWC, inC % 4 == 0; the filter
+// along outC, outC % 4 == 0) and an 8x16 register block per invocation, as matmul.wgsl's wide
+// kernels: two groups of 4 pixels (4 TILE_Y rows apart) by four groups of 4 output channels
+// (4 TILE_X apart), so each loaded filter block feeds two products and each loaded pixel vec4
+// four. A workgroup of TILE_X x TILE_Y invocations covers 8 TILE_Y pixels by 16 TILE_X channels
+// (conv.ts sizes it to outC and to the pixel count). Groups past outC read the last group
+// (clamped) and are not stored.
+override TILE_X: u32 = 4u;
+override TILE_Y: u32 = 16u;
+
+/** The four input pixels' channels c..c+3 at their tap, as the columns of a matrix. */
+fn tapBlock(t: Taps, c: u32) -> mat4x4<f32> {
+  let o = t.off / 4u + vec4<u32>(c);
+  return mat4x4<f32>(a4[o.x] * t.scale.x, a4[o.y] * t.scale.y, a4[o.z] * t.scale.z, a4[o.w] * t.scale.w);
+}
+
+/** Filter rows r..r+3 over output-channel group g (4 channels), as the columns of a matrix. */
+fn filterBlock(r: u32, q: u32, g: u32) -> mat4x4<f32> {
+  let i = r * q + g;
+  return mat4x4<f32>(b4[i], b4[i + q], b4[i + 2u * q], b4[i + 3u * q]);
+}
+
+/** Four channel groups' 4x4 blocks: a pixel group's accumulators, or one step's filter blocks. */
+struct Row4 {
+  c0: mat4x4<f32>,
+  c1: mat4x4<f32>,
+  c2: mat4x4<f32>,
+  c3: mat4x4<f32>,
+}
+
+/** One step of 4 input channels: each channel group's filter block times the pixel block. */
+fn step4(acc: Row4, w: Row4, x: mat4x4<f32>) -> Row4 {
+  return Row4(acc.c0 + w.c0 * x, acc.c1 + w.c1 * x, acc.c2 + w.c2 * x, acc.c3 + w.c3 * x);
+}
+
+fn storeRow4(px: Pixels, z: u32, n0: u32, dn: u32, acc: Row4) {
+  storePixels(px, z, n0, p.outC, p.ys, epilogue(acc.c0, n0));
+  storePixels(px, z, n0 + dn, p.outC, p.ys, epilogue(acc.c1, n0 + dn));
+  storePixels(px, z, n0 + 2u * dn, p.outC, p.ys, epilogue(acc.c2, n0 + 2u * dn));
+  storePixels(px, z, n0 + 3u * dn, p.outC, p.ys, epilogue(acc.c3, n0 + 3u * dn));
+}
+
+@compute @workgroup_size(TILE_X, TILE_Y)
+fn forwardWide4(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let count = p.outH * p.outW;
+  let n0 = wg.x * 16u * TILE_X + lid.x * 4u;
+  let m0 = wg.y * 8u * TILE_Y + lid.y * 4u;
+  if (n0 >= p.outC || m0 >= count) { return; }
+  let z = wg.z;
+  let top = pixels(m0, p.outW, count);
+  let bottom = pixels(m0 + 4u * TILE_Y, p.outW, count);
   let q = p.outC / 4u;
-  var acc = mat4x4<f32>();
+  let g = min(vec4<u32>(n0 / 4u) + vec4<u32>(0u, 1u, 2u, 3u) * TILE_X, vec4<u32>(q - 1u));
+  var t: Row4;
+  var u: Row4;
   for (var kh = 0u; kh < p.kH; kh++) {
     for (var kw = 0u; kw < p.kW; kw++) {
-      let t = forwardTaps(px, gid.z, kh, kw);
-      let o = t.off / 4u;
+      let tt = forwardTaps(top, z, kh, kw);
+      let tb = forwardTaps(bottom, z, kh, kw);
       let wRow = (kh * p.kW + kw) * p.inC;
       for (var ic = 0u; ic < p.inC; ic += 4u) {
-        let wb = (wRow + ic) * q + n0 / 4u;
-        // Column j of w is filter row ic + j over the four output channels.
-        let w = mat4x4<f32>(b4[wb], b4[wb + q], b4[wb + 2u * q], b4[wb + 3u * q]);
-        let c = ic / 4u;
-        acc[0] += w * (a4[o.x + c] * t.scale.x);
-        acc[1] += w * (a4[o.y + c] * t.scale.y);
-        acc[2] += w * (a4[o.z + c] * t.scale.z);
-        acc[3] += w * (a4[o.w + c] * t.scale.w);
+        let xt = tapBlock(tt, ic / 4u);
+        let xb = tapBlock(tb, ic / 4u);
+        let w = Row4(filterBlock(wRow + ic, q, g.x), filterBlock(wRow + ic, q, g.y),
+          filterBlock(wRow + ic, q, g.z), filterBlock(wRow + ic, q, g.w));
+        t = step4(t, w, xt);
+        u = step4(u, w, xb);
       }
     }
   }
-  storePixels(px, gid.z, n0, p.outC, p.ys, epilogue(acc, n0));
+  let dn = 4u * TILE_X;
+  storeRow4(top, z, n0, dn, t);
+  storeRow4(bottom, z, n0, dn, u);
 }
 
 // a = dy, b = filter. Rows: input pixels of image z; columns: input channels.

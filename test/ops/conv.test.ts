@@ -40,6 +40,10 @@ const CASES: Case[] = [
   // 108 filter rows and 12 channels: the 8x8 filter-gradient blocks' second quads run past both edges.
   { name: '3x3 same stride 2, 12 -> 12 (vec4 path, partial 8x8 blocks)', x: [2, 9, 8, 12], f: [3, 3, 12, 12], o: { strides: 2, padding: 'same' } },
   { name: 'dilation 2 same', x: [1, 8, 7, 4], f: [3, 3, 4, 4], o: { dilations: 2, padding: 'same' } },
+  // forwardWide4's 8x16 blocks: 63 pixels by 20 channels (a 64x32 tile: the bottom pixel group and
+  // the last channel groups run past the edges), and 400 pixels by 36 channels (four 128x64 tiles).
+  { name: '3x3 same 8 -> 20 (wide vec4 forward, partial blocks)', x: [2, 9, 7, 8], f: [3, 3, 8, 20], o: { padding: 'same' } },
+  { name: '1x1 4 -> 36 over 20x20 (wide vec4 forward, several tiles)', x: [1, 20, 20, 4], f: [1, 1, 4, 36], o: {} },
   { name: 'explicit padding', x: [1, 5, 6, 2], f: [3, 2, 2, 3], o: { padding: [[1, 2], [0, 1]] } },
   // Filter-gradient reduction splits: none (one output row), and 67 rows in 34 splits of 2 (last of 1).
   { name: 'one output row (unsplit filter gradient)', x: [1, 1, 6, 3], f: [1, 3, 3, 2], o: {} },

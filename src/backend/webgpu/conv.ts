@@ -1,6 +1,6 @@
 /**
  * 2-D convolutions on WebGPU: shaders/conv2d.wgsl (full convolution, implicit GEMMs with 4x4
- * register blocks) and shaders/depthwise.wgsl (one invocation per output element). One dispatch
+ * register blocks; 8x16 for the vec4 forward and 8x8 for the vec4 filter gradient) and shaders/depthwise.wgsl (one invocation per output element). One dispatch
  * per call: the forward fuses bias and activation into its output pass. NHWC and NCHW are both
  * addressed through strides (no transposes). Twins of `../cpu/conv.ts`.
  */
@@ -78,6 +78,19 @@ function filterSplits(info: Conv2dInfo, blocks: number): [number, number] {
 }
 
 /**
+ * The workgroup of the vec4 forward (`forwardWide4`, 8 pixels x 16 channels per invocation): the
+ * fewest invocations across that cover outC (1..8, 16 channels each), the rest of 64 down the
+ * pixels, fewer when one image has fewer pixels (a 7x7 map does not need 512-pixel tiles).
+ */
+function wideTile(pixels: number, channels: number): { TILE_X: number; TILE_Y: number } {
+  let x = 1;
+  while (x < 8 && 16 * x < channels) x *= 2;
+  let y = 64 / x;
+  while (y > 1 && 8 * (y / 2) >= pixels) y /= 2;
+  return { TILE_X: x, TILE_Y: y };
+}
+
+/**
  * One dispatch of shaders/conv2d.wgsl's `pass` (`a`, `b` are the GEMM's operands); a split filter
  * gradient adds one `reduce` of its partial sums.
  */
@@ -91,18 +104,21 @@ function conv(
     gradFilter: [kH * kW * inC, outC, kH * kW * inC * outC],
   }[pass];
   const vec = vec4Entry(pass, info);
+  const wide = pass === 'forward' && vec ? wideTile(rows, cols) : null;
   // The vec4 filter gradient's invocations own 8x8 blocks (gradFilter8): a 64x64 tile per workgroup.
   const block = pass === 'gradFilter' && vec ? 8 : 4;
   const tile = block * 8;
   const [splits, lines] = pass === 'gradFilter' ? filterSplits(info, Math.ceil(rows / block) * Math.ceil(cols / block)) : [batch, 0];
-  const groups = [Math.ceil(cols / tile), Math.ceil(rows / tile), splits];
+  const groups = wide
+    ? [Math.ceil(cols / (16 * wide.TILE_X)), Math.ceil(rows / (8 * wide.TILE_Y)), batch]
+    : [Math.ceil(cols / tile), Math.ceil(rows / tile), splits];
   checkLimits(ctx, `conv2d ${pass}`, info, kH * kW * inC * outC, groups);
   const split = pass === 'gradFilter' && splits > 1;
   const out = ctx.alloc(outSize * (split ? splits : 1), split ? 'conv2d.gradFilter.partial' : `conv2d.${pass}`);
-  const entry = vec ? (pass === 'gradFilter' ? 'gradFilter8' : `${pass}4`) : pass;
+  const entry = wide ? 'forwardWide4' : vec ? (pass === 'gradFilter' ? 'gradFilter8' : `${pass}4`) : pass;
   const bindings = [ctx.uniform(params(info, act, bias !== null, lines), 'conv2d'), a, b, out];
   if (pass === 'forward') bindings.push(bias ?? b);
-  ctx.dispatch(`conv2d.${pass}`, ctx.pipeline('conv2d', entry), bindings, [groups[0], groups[1], groups[2]]);
+  ctx.dispatch(`conv2d.${pass}`, ctx.pipeline('conv2d', entry, wide ?? undefined), bindings, [groups[0], groups[1], groups[2]]);
   if (!split) return out;
   const sum = reduce(ctx, 'sum', { handle: out, shape: [splits, outSize] }, [0]);
   ctx.release(out);
