@@ -5,7 +5,7 @@
 //   gradFilter:  dW[(kh, kw, ic), oc] = sum over (b, oh, ow) of X[tap, ic] * dY[b, oh, ow, oc]
 //   activationGrad: dZ = dY * act'(Z), written with Y = act(Z) (elementwise, before the two above)
 // Each invocation owns a 4x4 register block of its GEMM's output (4 rows x 4 columns, held as a
-// mat4x4 whose column i is row i) and walks the reduction on its own, like matmul.wgsl: no
+// mat4x4 whose column i is row i) and walks the reduction on its own, like the matmul shader: no
 // workgroup memory or barriers. A workgroup of 8x8 invocations covers 32x32 outputs; z is the
 // batch image (forward, gradInput). Activations are addressed through element strides
 // (xs / ys: batch, row, column, channel), so NHWC and NCHW are both native. The `*4` entry points
@@ -168,7 +168,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 // forwardWide4, the forward with vec4 reads (x along channels: NHWC, inC % 4 == 0; the filter
-// along outC, outC % 4 == 0) and an 8x16 register block per invocation, as matmul.wgsl's wide
+// along outC, outC % 4 == 0) and an 8x16 register block per invocation, as the matmul shader's wide
 // kernels: two groups of 4 pixels (4 TILE_Y rows apart) by four groups of 4 output channels
 // (4 TILE_X apart), so each loaded filter block feeds two products and each loaded pixel vec4
 // four. A workgroup of TILE_X x TILE_Y invocations covers 8 TILE_Y pixels by 16 TILE_X channels
